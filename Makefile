@@ -1,0 +1,31 @@
+# Every target does its own set-up on a fresh machine: .venv, the project, a trained model.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install model run test bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Trains and promotes a model only when none is current; a working model is never replaced here.
+model: install
+	$(BIN)/scope-bot train --if-missing
+
+run: model
+	$(BIN)/scope-bot run
+
+test: model
+	$(BIN)/python -m pytest
+
+bench: model
+	$(BIN)/python benchmarks/bench.py
+
+clean:
+	rm -rf $(VENV) var reports *.egg-info

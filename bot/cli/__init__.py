@@ -1,0 +1,50 @@
+"""`scope-bot` command line: the edge where errors become one-line messages and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.errors import BotError
+from bot.settings import load_settings
+from model.errors import ScopeModelError
+
+EXIT_ERROR = 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand registered."""
+    from bot.cli import model_commands, ops_commands, slack_commands
+
+    parser = argparse.ArgumentParser(prog="scope-bot", description="Scope-of-support triage bot for centron.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug output")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    model_commands.register(sub)
+    slack_commands.register(sub)
+    ops_commands.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        settings = load_settings()
+        return int(args.handler(args, settings) or 0)
+    except (ScopeModelError, BotError) as exc:
+        print(f"scope-bot: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

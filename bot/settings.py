@@ -1,0 +1,128 @@
+"""Settings, read once from the environment (and a .env file) into a frozen object that is passed down."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+
+from bot.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    quotes_channel: str = ""
+    db_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'scope-bot.db'}"
+    model_dir: Path = PROJECT_ROOT / "var" / "models"
+    reports_dir: Path = PROJECT_ROOT / "var" / "reports"
+    catalog_path: Path = PROJECT_ROOT / "training_data" / "catalog.yml"
+    train_dir: Path = PROJECT_ROOT / "training_data" / "train"
+    dev_path: Path = PROJECT_ROOT / "training_data" / "dev.yml"
+    support_group: str = ""  # Slack user group id mentioned when the bot is unsure (S0123...)
+    reviewer_group: str = ""  # members' feedback is accepted without review
+    reviewer_users: frozenset[str] = field(default_factory=frozenset)
+    report_channel: str = ""  # where `retrain` posts its report, if set
+    model_reload_seconds: float = 30.0
+    keep_versions: int = 10
+    gate_tolerance: float = 0.01
+    gate_recall_drop: float = 0.25
+    outbox_retry_seconds: float = 60.0
+
+    @property
+    def slack_enabled(self) -> bool:
+        """True when Slack credentials are configured (otherwise `run` starts the local shell)."""
+        return bool(self.slack_bot_token)
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        """A copy with some fields changed (CLI flags, tests)."""
+        return replace(self, **changes)
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip() or default
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"{name}={value!r} is not an http(s) URL")
+    return value if value.endswith("/") else value + "/"
+
+
+def _number(env: Mapping[str, str], name: str, default: float, kind: type = float, minimum: float = 0) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not a {kind.__name__}") from exc
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} must be at least {minimum}")
+    return value
+
+
+def _db_url(env: Mapping[str, str], default: str) -> str:
+    raw = env.get("SCOPE_BOT_DB", "").strip()
+    if not raw:
+        return default
+    if "://" in raw:
+        return raw
+    return f"sqlite:///{Path(raw).expanduser().resolve()}"
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | None = None) -> Settings:
+    """Build Settings from `environ` (default os.environ) over the values of a .env file, if there is one."""
+    file_values = {}
+    env_file = env_file if env_file is not None else Path.cwd() / ".env"
+    if env_file.is_file():
+        file_values = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+    env = {**file_values, **(os.environ if environ is None else environ)}
+    defaults = Settings()
+
+    bot_token = env.get("SLACK_BOT_TOKEN", "").strip()
+    app_token = env.get("SLACK_APP_TOKEN", "").strip()
+    secret = env.get("SLACK_SIGNING_SECRET", "").strip()
+    if bot_token and not bot_token.startswith("xoxb-"):
+        raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'")
+    if app_token and not app_token.startswith("xapp-"):
+        raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'")
+    model_dir = env.get("SCOPE_BOT_MODEL_DIR", "").strip()
+    reviewers = frozenset(u.strip() for u in env.get("SCOPE_BOT_REVIEWERS", "").split(",") if u.strip())
+    return Settings(
+        slack_bot_token=bot_token,
+        slack_signing_secret=secret,
+        slack_app_token=app_token,
+        slack_api_url=_url(env, "SLACK_API_URL", DEFAULT_SLACK_API_URL),
+        quotes_channel=env.get("SCOPE_BOT_QUOTES_CHANNEL", "").strip(),
+        db_url=_db_url(env, defaults.db_url),
+        model_dir=Path(model_dir).expanduser().resolve() if model_dir else defaults.model_dir,
+        reports_dir=Path(env["SCOPE_BOT_REPORTS_DIR"]).resolve() if env.get("SCOPE_BOT_REPORTS_DIR") else defaults.reports_dir,
+        support_group=env.get("SCOPE_BOT_SUPPORT_GROUP", "").strip(),
+        reviewer_group=env.get("SCOPE_BOT_REVIEWER_GROUP", "").strip(),
+        reviewer_users=reviewers,
+        report_channel=env.get("SCOPE_BOT_REPORT_CHANNEL", "").strip(),
+        model_reload_seconds=_number(env, "SCOPE_BOT_MODEL_RELOAD_SECONDS", defaults.model_reload_seconds, minimum=0.1),
+        keep_versions=int(_number(env, "SCOPE_BOT_KEEP_VERSIONS", defaults.keep_versions, int, minimum=2)),
+        gate_tolerance=_number(env, "SCOPE_BOT_GATE_TOLERANCE", defaults.gate_tolerance),
+        gate_recall_drop=_number(env, "SCOPE_BOT_GATE_RECALL_DROP", defaults.gate_recall_drop),
+        outbox_retry_seconds=_number(env, "SCOPE_BOT_OUTBOX_RETRY_SECONDS", defaults.outbox_retry_seconds, minimum=0.1),
+    )
+
+
+def require_slack(settings: Settings, *, http: bool) -> None:
+    """Check the settings a Slack connection needs; ConfigError names the first missing variable."""
+    if not settings.slack_bot_token:
+        raise ConfigError("SLACK_BOT_TOKEN is not set (the bot token, xoxb-...)")
+    if http and not settings.slack_signing_secret:
+        raise ConfigError("SLACK_SIGNING_SECRET is not set (needed to verify requests in HTTP mode)")
+    if not settings.quotes_channel:
+        raise ConfigError("SCOPE_BOT_QUOTES_CHANNEL is not set (channel id where quote requests are posted)")

@@ -1,0 +1,43 @@
+"""Slack-aware text normalisation, the first step of the pipeline (pickled with it, so keep it importable)."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+
+# <@U123>, <@U123|name>, <#C123|general>, <!here>, <!subteam^S1|@team>: addressing, not content.
+_MENTION = re.compile(r"<[@#!][^<>]*>")
+# <https://x|label> -> label, <mailto:a@b|a@b> -> a@b
+_LABELLED_LINK = re.compile(r"<(?:https?://|mailto:)[^<>|]*\|([^<>]*)>")
+# <https://x> -> https://x
+_BARE_LINK = re.compile(r"<((?:https?://|mailto:)[^<>|]*)>")
+# :pray:, :+1:, :skin-tone-2: but not times like 10:30:45 or URLs like https://
+_EMOJI = re.compile(r"(?<![\w/]):[a-z0-9_+'\-]*[a-z+][a-z0-9_+'\-]*:(?!\w)")
+_CODE_FENCE = re.compile(r"```|`")
+_SPACE = re.compile(r"\s+")
+
+
+def fold_accents(text: str) -> str:
+    """Fold ä/ö/ü (and other accents) to their base letter and ß to ss."""
+    text = text.replace("ß", "ss").replace("ẞ", "ss")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def normalize_text(text: str) -> str:
+    """Strip Slack addressing and emoji, unwrap links, keep code text, lowercase and fold accents."""
+    text = html.unescape(text)
+    text = _LABELLED_LINK.sub(r" \1 ", text)
+    text = _BARE_LINK.sub(r" \1 ", text)
+    text = _MENTION.sub(" ", text)
+    text = _CODE_FENCE.sub(" ", text)
+    text = fold_accents(text.lower())
+    text = _EMOJI.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def normalize_many(texts: Iterable[str]) -> list[str]:
+    """normalize_text over a batch; the pipeline's first step."""
+    return [normalize_text(t) for t in texts]
