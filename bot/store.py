@@ -281,6 +281,13 @@ class Store:
         values = {"created_at": _iso(_now()), **fields}
         return self._tx(lambda c: c.execute(verdicts.insert().values(**values)).inserted_primary_key[0])
 
+    def verdict(self, verdict_id: int) -> dict[str, Any]:
+        """One logged verdict as a dict; NotFoundError otherwise."""
+        row = self._tx(lambda c: c.execute(verdicts.select().where(verdicts.c.id == verdict_id)).first())
+        if row is None:
+            raise NotFoundError(f"no verdict #{verdict_id}")
+        return dict(row._mapping)
+
     def verdict_counts(self, *, days: int = 7) -> dict[str, int]:
         """verdict -> count over the last `days` days."""
         since = _iso(_now() - timedelta(days=days))
@@ -428,6 +435,11 @@ class Store:
             query = query.limit(limit)
         return self._tx(lambda c: [_feedback(r) for r in c.execute(query)])
 
+    def accepted_feedback(self) -> list[FeedbackItem]:
+        """Accepted feedback in the order it was accepted (reviewed_at, then id): the last word on a text comes last."""
+        query = feedback.select().where(feedback.c.status == "accepted").order_by(feedback.c.reviewed_at, feedback.c.id)
+        return self._tx(lambda c: [_feedback(r) for r in c.execute(query)])
+
     def review_feedback(self, feedback_id: int, *, accept: bool, reviewer: str) -> tuple[FeedbackItem, bool]:
         """Accept or discard a pending item; (item, changed). Already reviewed items stay as they are."""
         item = self.feedback_item(feedback_id)
@@ -458,20 +470,36 @@ class Store:
         }
         return self._tx(lambda c: c.execute(outbox.insert().values(**values)).inserted_primary_key[0])
 
-    def due_outbox(self, *, limit: int = 20) -> list[OutboxItem]:
-        """Calls whose next attempt is due, oldest first."""
+    def claim_outbox_item(self, item_id: int, *, lease_seconds: float) -> OutboxItem | None:
+        """Take a due, undelivered call for sending: pushes its next attempt out by the lease, so no other
+        worker sends it meanwhile. None if it is not due, delivered, or claimed by someone else."""
+        now = _iso(_now())
+        lease = _iso(_now() + timedelta(seconds=lease_seconds))
+
+        def work(conn: Connection) -> OutboxItem | None:
+            claimed = conn.execute(
+                outbox.update()
+                .where(outbox.c.id == item_id, outbox.c.done_at.is_(None), outbox.c.next_attempt_at <= now)
+                .values(next_attempt_at=lease)
+            ).rowcount
+            if not claimed:
+                return None
+            r = conn.execute(outbox.select().where(outbox.c.id == item_id)).one()
+            return OutboxItem(id=r.id, method=r.method, payload=json.loads(r.payload), purpose=r.purpose, purpose_id=r.purpose_id, attempts=r.attempts)
+
+        return self._tx(work)
+
+    def claim_due_outbox(self, *, lease_seconds: float, limit: int = 20) -> list[OutboxItem]:
+        """Claim up to `limit` due calls, oldest first (see claim_outbox_item)."""
         query = (
-            outbox.select()
+            sa.select(outbox.c.id)
             .where(outbox.c.done_at.is_(None), outbox.c.next_attempt_at <= _iso(_now()))
             .order_by(outbox.c.id)
             .limit(limit)
         )
-        return self._tx(
-            lambda c: [
-                OutboxItem(id=r.id, method=r.method, payload=json.loads(r.payload), purpose=r.purpose, purpose_id=r.purpose_id, attempts=r.attempts)
-                for r in c.execute(query)
-            ]
-        )
+        ids = self._tx(lambda c: [r.id for r in c.execute(query)])
+        claimed = (self.claim_outbox_item(i, lease_seconds=lease_seconds) for i in ids)
+        return [item for item in claimed if item is not None]
 
     def outbox_done(self, item_id: int) -> None:
         """Mark a call as delivered."""

@@ -1,5 +1,291 @@
-"""Slack-facing commands (serve, run, quotes); filled in by the Slack bot."""
+"""Operations commands: retrain, feedback (add, list, import, export, review) and models (list, promote, rollback)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from bot.errors import ValidationError
+from bot.feedback import check_label, record_feedback
+from bot.retrain import format_report, retrain
+from bot.settings import Settings
+from bot.store import FEEDBACK_STATUSES, FeedbackItem, Store
+from model.artifacts import ModelStore
+from model.catalog import Catalog, load_catalog
+
+CLI_USER = "cli"
 
 
-def register(sub):
-    """Placeholder until the bot lands."""
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add retrain, feedback and models."""
+    p = sub.add_parser("retrain", help="train a candidate on training data + accepted feedback; promote it if it passes the gate")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.set_defaults(handler=cmd_retrain)
+
+    feedback = sub.add_parser("feedback", help="staff corrections that teach the model").add_subparsers(
+        dest="feedback_command", required=True, metavar="ACTION"
+    )
+    p = feedback.add_parser("add", help="add a correction (trusted: accepted at once)")
+    p.add_argument("--label", required=True, help="row id (or 'none') the text belongs to")
+    p.add_argument("--text", required=True, help="the message text")
+    p.set_defaults(handler=cmd_feedback_add)
+    p = feedback.add_parser("list", help="list feedback, oldest first")
+    p.add_argument("--status", choices=FEEDBACK_STATUSES, help="only items with this status")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.set_defaults(handler=cmd_feedback_list)
+    p = feedback.add_parser("import", help="import accepted feedback from JSON Lines or CSV (columns text,label)")
+    p.add_argument("file", type=Path)
+    p.set_defaults(handler=cmd_feedback_import)
+    p = feedback.add_parser("export", help="print accepted feedback as JSON Lines")
+    p.set_defaults(handler=cmd_feedback_export)
+    p = feedback.add_parser("review", help="accept or discard pending feedback (interactive without options)")
+    action = p.add_mutually_exclusive_group()
+    action.add_argument("--accept", type=int, metavar="ID", help="accept pending item ID")
+    action.add_argument("--discard", type=int, metavar="ID", help="discard pending item ID")
+    p.set_defaults(handler=cmd_feedback_review)
+
+    models = sub.add_parser("models", help="trained model versions").add_subparsers(
+        dest="models_command", required=True, metavar="ACTION"
+    )
+    p = models.add_parser("list", help="list versions, oldest first")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.set_defaults(handler=cmd_models_list)
+    p = models.add_parser("promote", help="make VERSION current")
+    p.add_argument("version")
+    p.set_defaults(handler=cmd_models_promote)
+    p = models.add_parser("rollback", help="make the previously current version current again")
+    p.set_defaults(handler=cmd_models_rollback)
+
+
+@contextmanager
+def open_store(settings: Settings) -> Iterator[Store]:
+    """The database for one command, closed afterwards."""
+    store = Store.open(settings.db_url)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+# --- retrain ---------------------------------------------------------------------------------------------------
+
+
+def cmd_retrain(args: argparse.Namespace, settings: Settings) -> int:
+    with open_store(settings) as store:
+        # Progress goes to stderr so that stdout is exactly the report (one JSON object with --json).
+        report = retrain(settings=settings, store=store, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else format_report(report))
+    return 0  # a rejected candidate is a normal outcome, not an error
+
+
+# --- feedback --------------------------------------------------------------------------------------------------
+
+
+def _short(text: str, width: int = 70) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def cmd_feedback_add(args: argparse.Namespace, settings: Settings) -> int:
+    catalog = load_catalog(settings.catalog_path)
+    with open_store(settings) as store:
+        item, _ = record_feedback(
+            store=store, catalog=catalog, text=args.text, label=args.label, source="cli", trusted=True, user_id=CLI_USER
+        )
+    print(f"feedback #{item.id} {item.status}: {item.label} <- {_short(item.text)}")
+    return 0
+
+
+def cmd_feedback_list(args: argparse.Namespace, settings: Settings) -> int:
+    with open_store(settings) as store:
+        items = store.feedback_items(status=args.status)
+    if args.json:
+        print(json.dumps([i.to_dict() for i in items], ensure_ascii=False))
+        return 0
+    if not items:
+        print("no feedback" + (f" with status {args.status}" if args.status else ""))
+        return 0
+    for i in items:
+        print(f"#{i.id:<5} {i.status:9} {i.label:34} {i.source:7} {_short(i.text, 60)}")
+    return 0
+
+
+def _pair(record: Any, catalog: Catalog, where: str) -> dict[str, str]:
+    if not isinstance(record, dict):
+        raise ValidationError(f'{where}: expected an object with "text" and "label"')
+    text, label = record.get("text"), record.get("label")
+    if not isinstance(text, str) or not text.strip():
+        raise ValidationError(f"{where}: missing or empty text")
+    if not isinstance(label, str):
+        raise ValidationError(f"{where}: missing label")
+    try:
+        label = check_label(catalog, label)
+    except ValidationError as exc:
+        raise ValidationError(f"{where}: {exc}") from exc
+    return {"text": text.strip(), "label": label}
+
+
+def _read_jsonl(path: Path, text: str, catalog: Catalog) -> list[dict[str, str]]:
+    pairs = []
+    # split on \n only: str.splitlines would also cut at U+2028, which JSON may carry unescaped
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            raise ValidationError(f"{path} line {number}: invalid JSON ({exc.msg})") from exc
+        pairs.append(_pair(record, catalog, f"{path} line {number}"))
+    return pairs
+
+
+def _read_csv(path: Path, text: str, catalog: Catalog) -> list[dict[str, str]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if not reader.fieldnames or not {"text", "label"} <= {f.strip() for f in reader.fieldnames}:
+        raise ValidationError(f"{path} line 1: CSV header must name the columns text,label")
+    pairs = []
+    try:
+        for row in reader:
+            clean = {(k or "").strip(): v for k, v in row.items()}
+            pairs.append(_pair(clean, catalog, f"{path} line {reader.line_num}"))
+    except csv.Error as exc:
+        raise ValidationError(f"{path} line {reader.line_num}: invalid CSV ({exc})") from exc
+    return pairs
+
+
+def read_feedback_file(path: Path, catalog: Catalog) -> list[dict[str, str]]:
+    """All (text, label) records of a JSON Lines or CSV file, validated; ValidationError names the first bad line."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # -sig: spreadsheets like to write a BOM
+    except OSError as exc:
+        raise ValidationError(f"{path}: cannot read ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"{path}: not UTF-8 text") from exc
+    first = text.lstrip()[:1]
+    is_jsonl = path.suffix.lower() in (".jsonl", ".ndjson", ".json") or (path.suffix.lower() != ".csv" and first == "{")
+    pairs = _read_jsonl(path, text, catalog) if is_jsonl else _read_csv(path, text, catalog)
+    if not pairs:
+        raise ValidationError(f"{path}: no feedback records")
+    return pairs
+
+
+def cmd_feedback_import(args: argparse.Namespace, settings: Settings) -> int:
+    catalog = load_catalog(settings.catalog_path)
+    pairs = read_feedback_file(args.file, catalog)  # every line checked before anything is written
+    with open_store(settings) as store:
+        count = store.add_feedback_many(
+            {**pair, "source": "import", "user_id": CLI_USER, "reviewed_by": CLI_USER} for pair in pairs
+        )
+    print(f"imported {count} accepted feedback item(s) from {args.file}")
+    return 0
+
+
+def cmd_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
+    with open_store(settings) as store:
+        items = store.accepted_feedback()
+    for i in items:
+        print(json.dumps({"text": i.text, "label": i.label, "id": i.id, "source": i.source, "created_at": i.created_at}, ensure_ascii=False))
+    return 0
+
+
+def _review(store: Store, feedback_id: int, *, accept: bool) -> None:
+    item, changed = store.review_feedback(feedback_id, accept=accept, reviewer=CLI_USER)
+    if changed:
+        print(f"feedback #{item.id} {item.status}: {item.label} <- {_short(item.text)}")
+    else:
+        print(f"feedback #{item.id} was already {item.status}; unchanged")
+
+
+def _ask(item: FeedbackItem) -> str:
+    print(f"\n#{item.id} from {item.user_id or '?'} via {item.source} at {item.created_at}")
+    print(f"  text:      {item.text}")
+    print(f"  predicted: {item.predicted_label or '-'}")
+    print(f"  label:     {item.label}")
+    while True:
+        try:
+            answer = input("[a]ccept, [d]iscard, [s]kip, [q]uit? ").strip().lower()
+        except EOFError:
+            return "q"  # no more input (piped or closed): stop without touching the rest
+        if answer[:1] in ("a", "d", "s", "q"):
+            return answer[:1]
+        print("please answer a, d, s or q")
+
+
+def cmd_feedback_review(args: argparse.Namespace, settings: Settings) -> int:
+    with open_store(settings) as store:
+        if args.accept is not None or args.discard is not None:
+            _review(store, args.accept if args.accept is not None else args.discard, accept=args.accept is not None)
+            return 0
+        pending = store.feedback_items(status="pending")
+        if not pending:
+            print("no pending feedback")
+            return 0
+        done = 0
+        for item in pending:
+            answer = _ask(item)
+            if answer == "q":
+                break
+            if answer in ("a", "d"):
+                _review(store, item.id, accept=answer == "a")
+                done += 1
+        print(f"reviewed {done} of {len(pending)} pending item(s)")
+    return 0
+
+
+# --- models ----------------------------------------------------------------------------------------------------
+
+
+def cmd_models_list(args: argparse.Namespace, settings: Settings) -> int:
+    model_store = ModelStore(settings.model_dir)
+    current = model_store.current_version()
+    rows = []
+    for m in model_store.versions():
+        gate = m.notes.get("gate") or {}
+        rows.append(
+            {
+                "version": m.version,
+                "created_at": m.created_at,
+                "verdict_accuracy": m.metrics.get("verdict_accuracy"),
+                "label_accuracy": m.metrics.get("label_accuracy"),
+                "current": m.version == current,
+                "parent_version": m.parent_version,
+                "gate": None if not gate else ("passed" if gate.get("promoted") else "rejected"),
+            }
+        )
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    if not rows:
+        print(f"no model versions in {model_store.versions_dir}")
+        return 0
+    print(f"  {'version':24} {'created_at':25} {'verdict':>8} {'label':>7}  {'gate':8} parent")
+    for r in rows:
+        verdict = f"{r['verdict_accuracy']:.1%}" if r["verdict_accuracy"] is not None else "-"
+        label = f"{r['label_accuracy']:.1%}" if r["label_accuracy"] is not None else "-"
+        print(
+            f"{'*' if r['current'] else ' '} {r['version']:24} {r['created_at']:25} {verdict:>8} {label:>7}  "
+            f"{r['gate'] or '-':8} {r['parent_version'] or '-'}"
+        )
+    return 0
+
+
+def cmd_models_promote(args: argparse.Namespace, settings: Settings) -> int:
+    model_store = ModelStore(settings.model_dir)
+    before = model_store.current_version()
+    model_store.promote(args.version)
+    print(f"model {args.version} is current (was {before or 'none'})")
+    return 0
+
+
+def cmd_models_rollback(args: argparse.Namespace, settings: Settings) -> int:
+    model_store = ModelStore(settings.model_dir)
+    before = model_store.current_version()
+    previous = model_store.rollback()
+    print(f"rolled back: model {previous} is current (was {before})")
+    return 0

@@ -1,0 +1,27 @@
+"""Accept / Discard on a pending feedback item in App Home (reviewers only)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.deps import deps_of
+from bot.home import publish_home
+from bot.payloads import action_id, action_value, user_id
+
+log = logging.getLogger(__name__)
+
+
+def handle(ack: Any, body: dict, client: WebClient, context: Any) -> None:
+    ack()
+    deps = deps_of(context)
+    reviewer = user_id(body)
+    if not deps.reviewers.is_reviewer(reviewer):
+        log.warning("user %s is not a reviewer; review of feedback #%s ignored", reviewer, action_value(body))
+        return
+    accept = action_id(body) == blocks.ACTION_REVIEW_ACCEPT
+    deps.store.review_feedback(int(action_value(body)), accept=accept, reviewer=reviewer)
+    publish_home(deps, client=client, user_id=reviewer)

@@ -1,0 +1,42 @@
+"""@scope-bot in a channel: reply in the mention's thread, visible to the channel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.deps import deps_of
+from bot.payloads import mention_text, reply_thread_ts
+from bot.texts import t
+from bot.triage import triage_message
+
+
+def handle(ack: Any, event: dict, body: dict, client: WebClient, context: Any) -> None:
+    ack()
+    deps = deps_of(context)
+    text = mention_text(event)
+    thread_ts = reply_thread_ts(event)
+    if not text:
+        client.chat_postMessage(channel=event["channel"], thread_ts=thread_ts, text=t("en", "empty_command"), blocks=blocks.help_blocks("en"))
+        return
+    triage = triage_message(
+        text,
+        classifier=deps.classifier,
+        catalog=deps.catalog,
+        store=deps.store,
+        source="mention",
+        channel_id=event.get("channel"),
+        user_id=event.get("user"),
+        message_ts=event.get("ts"),
+        team_id=body.get("team_id"),
+    )
+    client.chat_postMessage(
+        channel=event["channel"],
+        thread_ts=thread_ts,
+        text=blocks.verdict_text(triage),
+        blocks=blocks.verdict_blocks(triage, catalog=deps.catalog, support_group=deps.settings.support_group),
+        metadata=blocks.verdict_metadata(triage),
+        unfurl_links=False,
+    )

@@ -1,0 +1,37 @@
+"""Message shortcut 'Check support scope': ephemeral verdict for the chosen message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import blocks
+from bot.deps import deps_of
+from bot.payloads import channel_id, shortcut_message_text, user_id
+from bot.texts import t
+from bot.triage import triage_message
+
+
+def handle(ack: Any, body: dict, respond: Any, context: Any) -> None:
+    ack()
+    deps = deps_of(context)
+    text = shortcut_message_text(body)
+    if not text:
+        respond(text=t("en", "empty_command"), response_type="ephemeral", replace_original=False)
+        return
+    triage = triage_message(
+        text,
+        classifier=deps.classifier,
+        catalog=deps.catalog,
+        store=deps.store,
+        source="shortcut",
+        channel_id=channel_id(body),
+        user_id=user_id(body),
+        message_ts=(body.get("message") or {}).get("ts"),
+        team_id=(body.get("team") or {}).get("id"),
+    )
+    respond(
+        text=blocks.verdict_text(triage),
+        blocks=blocks.verdict_blocks(triage, catalog=deps.catalog, support_group=deps.settings.support_group, echo=True),
+        response_type="ephemeral",
+        replace_original=False,
+    )

@@ -1,0 +1,90 @@
+"""A classifier that follows the model root's `current` pointer: hot reload without restart or failed request."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Sequence
+
+from model.artifacts import ModelStore
+from model.classifier import Classifier
+from model.errors import ArtifactError
+from model.prediction import Prediction
+
+log = logging.getLogger(__name__)
+
+
+class LiveClassifier:
+    """Serves the current model; at most every `check_seconds` it looks whether `current` moved and swaps atomically.
+
+    A version that fails to load is logged once and skipped; the model that was serving keeps serving.
+    """
+
+    def __init__(self, model_dir: Path, *, check_seconds: float = 30.0, clock=time.monotonic):
+        self.store = ModelStore(model_dir)
+        self.check_seconds = check_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._classifier = Classifier.load(model_dir)
+        self._checked_at = clock()
+        self._failed_version: str | None = None
+
+    @property
+    def classifier(self) -> Classifier:
+        """The classifier in use (after a reload check, if one is due)."""
+        self.maybe_reload()
+        return self._classifier
+
+    @property
+    def version(self) -> str:
+        """Version of the model in use."""
+        return self.classifier.version
+
+    @property
+    def threshold(self) -> float:
+        """Unsure threshold of the model in use."""
+        return self.classifier.threshold
+
+    @property
+    def manifest(self):
+        """Manifest of the model in use."""
+        return self.classifier.manifest
+
+    def classify(self, text: str) -> Prediction:
+        """Classify with the current model."""
+        return self.classifier.classify(text)
+
+    def classify_many(self, texts: Sequence[str]) -> list[Prediction]:
+        """Classify a batch with the current model."""
+        return self.classifier.classify_many(texts)
+
+    def maybe_reload(self, *, force: bool = False) -> bool:
+        """Swap in the version `current` points at if it changed; True when a new model was loaded."""
+        now = self._clock()
+        if not force and now - self._checked_at < self.check_seconds:
+            return False
+        if not self._lock.acquire(blocking=False):
+            return False  # another thread is checking; keep serving the loaded model meanwhile
+        try:
+            self._checked_at = now
+            try:
+                wanted = self.store.current_version()
+            except ArtifactError as exc:
+                log.error("model reload: cannot read current pointer: %s", exc)
+                return False
+            if wanted is None or wanted == self._classifier.version or wanted == self._failed_version:
+                return False
+            try:
+                fresh = Classifier.load(self.store.version_dir(wanted))
+            except ArtifactError as exc:
+                self._failed_version = wanted
+                log.error("model reload: version %s does not load, keeping %s: %s", wanted, self._classifier.version, exc)
+                return False
+            log.info("model reload: %s -> %s", self._classifier.version, fresh.version)
+            self._classifier = fresh
+            self._failed_version = None
+            return True
+        finally:
+            self._lock.release()

@@ -1,0 +1,47 @@
+"""Building a running bot from settings: store, live classifier, Bolt app and background tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from slack_bolt import App
+
+from bot.app import create_app
+from bot.live_model import LiveClassifier
+from bot.outbox import Outbox
+from bot.periodic import PeriodicTask
+from bot.settings import Settings
+from bot.store import Store
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    classifier: LiveClassifier
+    app: App
+    tasks: list[PeriodicTask] = field(default_factory=list)
+
+    def start_background(self) -> None:
+        """Start this process's model-reload checks and outbox retries."""
+        outbox = Outbox(self.store, self.app.client, retry_seconds=self.settings.outbox_retry_seconds)
+        self.tasks = [
+            PeriodicTask("model-reload", lambda: self.classifier.maybe_reload(force=True), interval=self.settings.model_reload_seconds),
+            PeriodicTask("outbox", outbox.flush, interval=self.settings.outbox_retry_seconds),
+        ]
+        for task in self.tasks:
+            task.start()
+
+    def stop(self) -> None:
+        """Stop background tasks and close the database."""
+        for task in self.tasks:
+            task.stop()
+        self.store.close()
+
+
+def build_runtime(settings: Settings, *, socket_mode: bool = False) -> Runtime:
+    """Open the store, load the current model (ModelNotFoundError if none) and create the app."""
+    store = Store.open(settings.db_url)
+    classifier = LiveClassifier(settings.model_dir, check_seconds=settings.model_reload_seconds)
+    app = create_app(settings, classifier, store, socket_mode=socket_mode)
+    return Runtime(settings=settings, store=store, classifier=classifier, app=app)

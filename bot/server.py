@@ -1,0 +1,84 @@
+"""HTTP mode: one WSGI app (/slack/events for everything Slack sends, GET /healthz) under gunicorn."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Callable, Iterable
+
+from gunicorn.app.base import BaseApplication
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.runtime import Runtime, build_runtime
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SLACK_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+
+def make_wsgi_app(runtime: Runtime) -> Callable[..., Iterable[bytes]]:
+    """Route /healthz to a JSON status and everything else to Bolt's WSGI handler."""
+    slack = SlackRequestHandler(runtime.app, path=SLACK_PATH)
+
+    def application(environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            body = json.dumps(
+                {
+                    "status": "ok",
+                    "model_version": runtime.classifier.version,
+                    "pending_slack_calls": runtime.store.pending_outbox_count(),
+                }
+            ).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        return slack(environ, start_response)
+
+    return application
+
+
+class _Gunicorn(BaseApplication):
+    """gunicorn configured in code; every worker builds its own runtime after the fork."""
+
+    def __init__(self, settings: Settings, options: dict[str, Any]):
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Callable[..., Iterable[bytes]]:
+        runtime = build_runtime(self.settings)
+        runtime.start_background()
+        return make_wsgi_app(runtime)
+
+
+def serve(settings: Settings, *, host: str, port: int, workers: int, threads: int = 8) -> None:
+    """Run the HTTP server in the foreground until SIGTERM/SIGINT."""
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "accesslog": "-",
+        "errorlog": "-",
+        "loglevel": "info",
+    }
+    _Gunicorn(settings, options).run()
+
+
+def run_socket_mode(settings: Settings) -> None:
+    """Connect to Slack over Socket Mode (no public URL) and serve until interrupted."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    runtime = build_runtime(settings, socket_mode=True)
+    runtime.start_background()
+    try:
+        SocketModeHandler(runtime.app, app_token=settings.slack_app_token, web_client=runtime.app.client).start()
+    finally:
+        runtime.stop()

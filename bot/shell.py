@@ -1,0 +1,118 @@
+"""The local shell: type a message, see the verdict as the bot words it; request quotes without Slack."""
+
+from __future__ import annotations
+
+from typing import Callable, TextIO
+
+from bot import blocks
+from bot.errors import ValidationError
+from bot.quotes import submit_quote, validate_quote_form
+from bot.store import Store
+from bot.texts import t
+from bot.triage import Triage, triage_message
+from model.catalog import OUT_OF_SCOPE, Catalog
+from model.errors import InputError
+
+SHELL_USER = "local-shell"
+HELP = """Type a customer message and press Enter to see scope-bot's answer.
+  :quote   request a quote for the last out-of-scope answer
+  :table   show the scope tables
+  :help    this help
+  :quit    leave (or Ctrl-D)"""
+
+
+class Shell:
+    """Read-eval-print loop over the same triage and quote services the Slack bot uses."""
+
+    def __init__(
+        self, *, classifier, catalog: Catalog, store: Store, read: Callable[[str], str] = input, out: TextIO | None = None
+    ):
+        import sys
+
+        self.classifier = classifier
+        self.catalog = catalog
+        self.store = store
+        self.read = read
+        self.out = out or sys.stdout
+        self.last: Triage | None = None
+
+    def say(self, text: str = "") -> None:
+        """Print a line."""
+        print(text, file=self.out, flush=True)
+
+    def run(self) -> None:
+        """Loop until :quit or end of input."""
+        self.say(f"scope-bot shell, model {self.classifier.version}. {HELP.splitlines()[0]} (:help for commands)")
+        while True:
+            try:
+                line = self.read("\nscope> ").strip()
+            except EOFError:
+                self.say()
+                return
+            if line in (":quit", ":q", ":exit"):
+                return
+            self.handle(line)
+
+    def handle(self, line: str) -> None:
+        """Act on one input line."""
+        if not line:
+            return
+        if line == ":help":
+            self.say(HELP)
+        elif line == ":table":
+            for product in self.catalog.products:
+                self.say(f"\n{product.name}")
+                for row in self.catalog.rows_of(product.id):
+                    self.say(f"  {'Inklusive   ' if row.verdict != OUT_OF_SCOPE else 'Out of Scope'}  {row.title_de}")
+        elif line == ":quote":
+            self.request_quote()
+        else:
+            try:
+                self.last = triage_message(line, classifier=self.classifier, catalog=self.catalog, store=self.store, source="shell")
+            except InputError as exc:
+                self.say(f"error: {exc}")
+                return
+            self.say(blocks.verdict_as_text(self.last, catalog=self.catalog))
+            if self.last.verdict == OUT_OF_SCOPE:
+                self.say(f"\n[{t(self.last.lang, 'request_quote')}: type :quote]")
+
+    def request_quote(self) -> None:
+        """Ask the quote form's fields and store the request, as the modal does."""
+        if self.last is None or self.last.verdict != OUT_OF_SCOPE:
+            self.say("A quote can be requested for an out-of-scope answer; ask something first.")
+            return
+        triage, lang = self.last, self.last.lang
+        products = "/".join(p.id for p in self.catalog.products)
+        try:
+            values = {
+                blocks.BLOCK_QUOTE_WHAT: self.read(f"{t(lang, 'quote_what')} [{triage.text[:60]}…]: ").strip() or triage.text,
+                blocks.BLOCK_QUOTE_PRODUCT: self.read(f"{t(lang, 'quote_product')} ({products}) [{triage.row.product}]: ").strip()
+                or triage.row.product,
+                blocks.BLOCK_QUOTE_TIMELINE: self.read(f"{t(lang, 'quote_timeline')}: ").strip(),
+                blocks.BLOCK_QUOTE_CONTACT: self.read(f"{t(lang, 'quote_contact')}: ").strip(),
+            }
+        except EOFError:
+            self.say("\nquote request cancelled")
+            return
+        try:
+            form = validate_quote_form(values, catalog=self.catalog, lang=lang)
+        except ValidationError as exc:
+            for message in exc.fields.values():
+                self.say(f"  ! {message}")
+            self.say("quote request not stored; type :quote to try again")
+            return
+        quote, _ = submit_quote(
+            store=self.store,
+            outbox=None,
+            catalog=self.catalog,
+            form=form,
+            requester_id=SHELL_USER,
+            origin_channel_id=None,
+            original_text=triage.text,
+            detected_label=triage.row.id,
+            lang=lang,
+            submission_key=f"shell:{triage.verdict_id}",
+            quotes_channel="",
+        )
+        self.say(blocks.quote_confirmation(quote).replace("*", ""))
+        self.say("(local mode: not posted to Slack; staff see it with 'scope-bot quotes list')")

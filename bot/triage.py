@@ -1,0 +1,64 @@
+"""The triage service: classify a message, log the verdict, hand back everything a reply needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.store import Store
+from model.catalog import Catalog, Row
+from model.language import detect_language
+from model.prediction import Prediction
+
+# Stored and echoed text is capped; the model itself reads at most model.classifier.MAX_MODEL_CHARS.
+MAX_STORED_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class Triage:
+    """One classified message, ready to render."""
+
+    text: str
+    lang: str
+    prediction: Prediction
+    row: Row
+    product_name: str
+    verdict_id: int
+
+    @property
+    def verdict(self) -> str:
+        return self.prediction.verdict
+
+
+def triage_message(
+    text: str,
+    *,
+    classifier: Any,
+    catalog: Catalog,
+    store: Store,
+    source: str,
+    channel_id: str | None = None,
+    user_id: str | None = None,
+    message_ts: str | None = None,
+    team_id: str | None = None,
+) -> Triage:
+    """Classify `text` (InputError if empty), log the verdict and return the Triage."""
+    text = text.strip()[:MAX_STORED_CHARS]
+    prediction = classifier.classify(text)
+    lang = detect_language(text)
+    row = catalog.row(prediction.label)
+    product_name = catalog.product(row.product).name if row.product else ""
+    verdict_id = store.log_verdict(
+        source=source,
+        team_id=team_id,
+        channel_id=channel_id,
+        user_id=user_id,
+        message_ts=message_ts,
+        text=text,
+        label=prediction.label,
+        verdict=prediction.verdict,
+        confidence=prediction.confidence,
+        model_version=prediction.model_version,
+        lang=lang,
+    )
+    return Triage(text=text, lang=lang, prediction=prediction, row=row, product_name=product_name, verdict_id=verdict_id)

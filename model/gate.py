@@ -1,0 +1,80 @@
+"""The promotion gate: may a candidate model replace the current one, judged on the same evaluation examples?"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Mapping
+
+# Without a current model there is nothing to compare with; a first model must at least be usable.
+MIN_ACCURACY_WITHOUT_CURRENT = 0.8
+# A row "collapses" when it falls from usable to mostly wrong; tiny rows are too noisy to judge this way.
+COLLAPSE_RECALL = 0.5
+COLLAPSE_MIN_SUPPORT = 3
+# Float noise: 0.9 - 0.9 must not count as a drop.
+EPSILON = 1e-9
+
+
+@dataclass(frozen=True)
+class GateResult:
+    promoted: bool
+    reason: str
+    worse_rows: list[dict[str, Any]] = field(default_factory=list)  # {row, before, after, support, blocking}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (manifest notes, retrain report)."""
+        return asdict(self)
+
+
+def _worse_rows(candidate: Mapping[str, Any], current: Mapping[str, Any], recall_drop: float) -> list[dict[str, Any]]:
+    rows = []
+    for label, after_row in candidate["per_row"].items():
+        before_row = current["per_row"].get(label)
+        support = int(after_row.get("support", 0))
+        if before_row is None or support == 0:
+            continue  # a row the current model never saw, or none in the evaluation set: nothing to compare
+        before, after = float(before_row["recall"]), float(after_row["recall"])
+        if after >= before - EPSILON:
+            continue
+        dropped_too_far = before - after > recall_drop + EPSILON
+        collapsed = support >= COLLAPSE_MIN_SUPPORT and before >= COLLAPSE_RECALL > after
+        rows.append(
+            {"row": label, "before": before, "after": after, "support": support, "blocking": dropped_too_far or collapsed}
+        )
+    return sorted(rows, key=lambda r: (not r["blocking"], r["after"] - r["before"], r["row"]))
+
+
+def decide(
+    *,
+    candidate: Mapping[str, Any],
+    current: Mapping[str, Any] | None,
+    tolerance: float = 0.01,
+    recall_drop: float = 0.25,
+    min_accuracy: float = MIN_ACCURACY_WITHOUT_CURRENT,
+) -> GateResult:
+    """Promote only if verdict accuracy drops by at most `tolerance` and no row's recall drops or collapses.
+
+    Both metric dicts come from model.evaluation.evaluate on the same examples. Without a current model the
+    candidate passes when its verdict accuracy reaches `min_accuracy`.
+    """
+    cand_acc = float(candidate["verdict_accuracy"])
+    if current is None:
+        if cand_acc + EPSILON >= min_accuracy:
+            return GateResult(True, f"no current model; verdict accuracy {cand_acc:.1%} reaches the minimum {min_accuracy:.0%}")
+        return GateResult(False, f"no current model, but verdict accuracy {cand_acc:.1%} is below the minimum {min_accuracy:.0%}")
+
+    cur_acc = float(current["verdict_accuracy"])
+    worse = _worse_rows(candidate, current, recall_drop)
+    problems = []
+    if cand_acc < cur_acc - tolerance - EPSILON:
+        problems.append(
+            f"verdict accuracy dropped {cur_acc:.1%} -> {cand_acc:.1%} (tolerance {tolerance * 100:.1f} points)"
+        )
+    blocking = [r for r in worse if r["blocking"]]
+    if blocking:
+        listed = ", ".join(f"{r['row']} {r['before']:.2f} -> {r['after']:.2f}" for r in blocking)
+        problems.append(f"recall collapsed for {listed}")
+    if problems:
+        return GateResult(False, "; ".join(problems), worse)
+    summary = f"verdict accuracy {cur_acc:.1%} -> {cand_acc:.1%} (tolerance {tolerance * 100:.1f} points)"
+    summary += f", {len(worse)} row(s) slightly worse" if worse else ", no row got worse"
+    return GateResult(True, summary, worse)
