@@ -75,8 +75,8 @@ def new_version_id(now: datetime | None = None) -> str:
 
 
 def utc_now_iso() -> str:
-    """Current UTC time as ISO 8601 with seconds."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    """Current UTC time as ISO 8601; microseconds keep versions made in one second in order."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def sha256_bytes(data: bytes) -> str:

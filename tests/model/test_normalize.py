@@ -1,0 +1,31 @@
+from model.normalize import fold_accents, normalize_text
+
+
+def test_strips_user_channel_and_broadcast_mentions():
+    text = "<@U04ABC123> <@U9|anna> bitte <#C01XYZ|support> <!here> <!subteam^S123|@ops> schauen"
+    assert normalize_text(text) == "bitte schauen"
+
+
+def test_unwraps_labelled_links_and_keeps_bare_urls():
+    assert normalize_text("see <https://ccenter.centron.de/login|the Login page>") == "see the login page"
+    assert normalize_text("see <https://ccenter.centron.de/x>") == "see https://ccenter.centron.de/x"
+    assert normalize_text("mail <mailto:ops@example.com|ops@example.com>") == "mail ops@example.com"
+
+
+def test_drops_emoji_codes_but_not_times_or_urls():
+    assert normalize_text(":pray: help :+1: :skin-tone-2: at 10:30:45") == "help at 10:30:45"
+    assert normalize_text(":fire::fire: down") == "down"
+    assert normalize_text("https://x.de:8443/a") == "https://x.de:8443/a"
+
+
+def test_keeps_code_text_without_backticks():
+    assert normalize_text("run `kubectl get pods` then ```nvidia-smi```") == "run kubectl get pods then nvidia-smi"
+
+
+def test_lowercases_and_folds_umlauts_and_eszett():
+    assert normalize_text("Kündigung GRÖSSE Straße Ärger") == "kundigung grosse strasse arger"
+    assert fold_accents("café ẞ") == "cafe ss"
+
+
+def test_unescapes_slack_html_entities_and_collapses_space():
+    assert normalize_text("a &amp; b\n\n  &lt;c&gt;") == "a & b <c>"
