@@ -15,15 +15,18 @@ from bot.store import FeedbackItem, Store
 from model.artifacts import ModelStore
 from model.catalog import load_catalog
 from model.classifier import Classifier
-from model.data import dataset_from_pairs, load_dev_set, load_training_dir
+from model.data import Dataset, dataset_from_pairs, load_dev_set, load_training_dir
 from model.errors import ModelNotFoundError
 from model.evaluation import evaluate
-from model.gate import decide
+from model.gate import GateResult, combine, decide
 from model.training import save_trained, train_model
 
 Progress = Callable[[str], None]
 LOCK_FILE = "retrain.lock"
 HELD_OUT_PERCENT = 20
+EVAL_SET = "evaluation set"
+DEV_SET = "dev set"
+TRAINING_SET = "training phrasings"
 
 
 def _quiet(_: str) -> None:
@@ -96,7 +99,9 @@ class RetrainReport:
     candidate_version: str
     current_version: str | None  # current before the run
     reason: str
-    metrics: dict[str, Any]  # {"candidate": summary, "current": summary or None}
+    # {"candidate": summary, "current": summary or None} on the evaluation set, and "checks": {set: {candidate,
+    # current}} headline figures of the curated sets the gate also judged.
+    metrics: dict[str, Any]
     counts: dict[str, int]
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     worse_rows: list[dict[str, Any]] = field(default_factory=list)
@@ -113,19 +118,25 @@ class RetrainReport:
         return asdict(self)
 
 
+def headline(metrics: Mapping[str, Any]) -> dict[str, Any]:
+    """Size, verdict accuracy, label accuracy and unsure rate of evaluate()'s output."""
+    return {key: metrics[key] for key in ("n", "verdict_accuracy", "label_accuracy", "unsure_rate")}
+
+
 def summarize_metrics(metrics: Mapping[str, Any]) -> dict[str, Any]:
     """The parts of evaluate()'s output a retrain report shows."""
     return {
-        "n": metrics["n"],
-        "verdict_accuracy": metrics["verdict_accuracy"],
-        "label_accuracy": metrics["label_accuracy"],
-        "unsure_rate": metrics["unsure_rate"],
+        **headline(metrics),
         "per_verdict": {v: dict(m) for v, m in metrics["per_verdict"].items()},
         "per_row": {label: {"recall": m["recall"], "support": m["support"]} for label, m in metrics["per_row"].items()},
     }
 
 
 # --- the service -----------------------------------------------------------------------------------------------
+
+
+def _measure(classifier: Classifier, data: Dataset, label_info: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
+    return evaluate(classifier.classify_many(list(data.texts)), data.labels, label_info=label_info)
 
 
 def _load_current(model_store: ModelStore) -> Classifier | None:
@@ -160,6 +171,22 @@ def retrain(
         lock.release()
 
 
+def _judge(
+    *, candidate: Classifier, current: Classifier | None, checks: Mapping[str, Dataset], settings: Settings
+) -> tuple[GateResult, dict[str, tuple[dict[str, Any], dict[str, Any] | None]]]:
+    """Gate the candidate on every named set; (combined result, set -> (candidate metrics, current metrics))."""
+    label_info = candidate.label_info
+    measured = {
+        name: (_measure(candidate, data, label_info), _measure(current, data, label_info) if current else None)
+        for name, data in checks.items()
+    }
+    results = {
+        name: decide(candidate=cand, current=cur, tolerance=settings.gate_tolerance, recall_drop=settings.gate_recall_drop)
+        for name, (cand, cur) in measured.items()
+    }
+    return combine(results), measured
+
+
 def _retrain_locked(
     *, settings: Settings, store: Store, progress: Progress, promote: Callable[[str], None] | None
 ) -> RetrainReport:
@@ -167,13 +194,11 @@ def _retrain_locked(
     model_store = ModelStore(settings.model_dir)
     progress(f"loading catalog, training phrasings ({settings.train_dir}) and dev set ({settings.dev_path})")
     catalog = load_catalog(settings.catalog_path)
-    label_info = catalog.label_info()
     yaml_train = load_training_dir(settings.train_dir, catalog)
     dev = load_dev_set(settings.dev_path, catalog)
     split = split_feedback(store.accepted_feedback(), dev_texts=dev.texts, labels=catalog.labels)
     feedback_train = dataset_from_pairs(split.train, catalog, "accepted feedback")
     held_out = dataset_from_pairs(split.held_out, catalog, "held-out feedback")
-    eval_set = dev + held_out
     progress(
         f"{len(yaml_train)} YAML phrasings, {split.accepted} accepted feedback "
         f"({len(feedback_train)} for training, {len(held_out)} held out, {len(split.conflicts)} conflicts)"
@@ -184,35 +209,32 @@ def _retrain_locked(
     # The current model's hyperparameters: a nightly run must not pay for a cross-validated search.
     params = current.manifest.params if current is not None and current.manifest is not None else None
     trained = train_model(
-        train=yaml_train + feedback_train, dev=dev, label_info=label_info, tune=False, params=params, progress=progress
+        train=yaml_train + feedback_train, dev=dev, label_info=catalog.label_info(), tune=False, params=params, progress=progress
     )
 
-    progress(f"evaluating candidate and current model on {len(eval_set)} examples")
-    candidate_metrics = evaluate(trained.classifier.classify_many(list(eval_set.texts)), eval_set.labels, label_info=label_info)
-    current_metrics = (
-        evaluate(current.classify_many(list(eval_set.texts)), eval_set.labels, label_info=label_info) if current else None
-    )
-    gate = decide(
-        candidate=candidate_metrics,
-        current=current_metrics,
-        tolerance=settings.gate_tolerance,
-        recall_drop=settings.gate_recall_drop,
-    )
+    # The evaluation set alone trusts held-out feedback as truth, so poisoned feedback would vouch for itself;
+    # the curated dev set and YAML phrasings, which feedback cannot change, must hold up as well.
+    checks = {EVAL_SET: dev + held_out, DEV_SET: dev, TRAINING_SET: yaml_train}
+    if not len(held_out):
+        del checks[DEV_SET]  # identical to the evaluation set
+    progress(f"evaluating candidate and current model on {', '.join(f'{n} ({len(d)})' for n, d in checks.items())}")
+    gate, measured = _judge(candidate=trained.classifier, current=current, checks=checks, settings=settings)
     trained.notes = {
         "source": "retrain",
         "gate": gate.to_dict(),
         "feedback_used": len(feedback_train),
         "feedback_held_out": len(held_out),
-        "eval_examples": len(eval_set),
+        "eval_examples": len(checks[EVAL_SET]),
     }
     # Saved before any switch: a rejected candidate stays for inspection, a crash below leaves `current` alone.
     manifest = save_trained(model_store, trained, parent_version=current_version)
-    progress(f"saved candidate {manifest.version}; gate: {'pass' if gate.promoted else 'reject'} ({gate.reason})")
+    progress(f"saved candidate {manifest.version}; gate: {'pass' if gate.promoted else 'reject'}")
     if gate.promoted:
         (promote or model_store.promote)(manifest.version)
         progress(f"promoted {manifest.version} to current")
     pruned = model_store.prune(settings.keep_versions)
 
+    candidate_metrics, current_metrics = measured[EVAL_SET]
     return RetrainReport(
         promoted=gate.promoted,
         candidate_version=manifest.version,
@@ -221,11 +243,16 @@ def _retrain_locked(
         metrics={
             "candidate": summarize_metrics(candidate_metrics),
             "current": summarize_metrics(current_metrics) if current_metrics else None,
+            "checks": {
+                name: {"candidate": headline(cand), "current": headline(cur) if cur else None}
+                for name, (cand, cur) in measured.items()
+                if name != EVAL_SET
+            },
         },
         counts={
             "yaml_examples": len(yaml_train),
             "dev_examples": len(dev),
-            "eval_examples": len(eval_set),
+            "eval_examples": len(checks[EVAL_SET]),
             "feedback_accepted": split.accepted,
             "feedback_used": len(feedback_train),
             "feedback_held_out": len(held_out),
@@ -271,11 +298,25 @@ def format_report(report: RetrainReport) -> str:
     for verdict, m in cand["per_verdict"].items():
         before = f"{cur['per_verdict'][verdict]['accuracy']:.1%}" if cur and verdict in cur["per_verdict"] else "-"
         lines.append(f"  {verdict:32} {before:>9} {m['accuracy']:>9.1%}   n={m['support']}")
-    lines.append("per row (recall; ! = blocks promotion, - = worse)")
-    marks = {r["row"]: "!" if r["blocking"] else "-" for r in report.worse_rows}
+    lines.append(f"per row (recall on the {EVAL_SET}; ! = blocks promotion, - = worse)")
+    marks = {r["row"]: "!" if r["blocking"] else "-" for r in report.worse_rows if r.get("set") == EVAL_SET}
     for label, m in cand["per_row"].items():
         before = f"{cur['per_row'][label]['recall']:.2f}" if cur and label in cur["per_row"] else "-"
         lines.append(f"{marks.get(label, ' ')} {label:32} {before:>9} {m['recall']:>9.2f}   n={m['support']}")
+    checks = report.metrics.get("checks") or {}
+    if checks:
+        lines += ["", "curated sets feedback cannot change (verdict accuracy / label accuracy, current -> candidate)"]
+        for name, pair in checks.items():
+            now, was = pair["candidate"], pair["current"]
+            lines.append(
+                f"  {name:20} {_pct(was, 'verdict_accuracy'):>6} -> {_pct(now, 'verdict_accuracy'):>6}   "
+                f"{_pct(was, 'label_accuracy'):>6} -> {_pct(now, 'label_accuracy'):>6}   n={now['n']}"
+            )
+    if report.worse_rows:
+        lines += ["", "rows whose recall dropped (! = blocks promotion)"]
+        for r in report.worse_rows:
+            mark = "!" if r["blocking"] else " "
+            lines.append(f"{mark} {r.get('set', ''):20} {r['row']:32} {r['before']:.2f} -> {r['after']:.2f}   n={r['support']}")
     if report.conflicts:
         lines += ["", "conflicting feedback (the latest accepted label wins):"]
         for conflict in report.conflicts:

@@ -20,6 +20,7 @@ from bot.errors import NotFoundError, StoreError
 
 QUOTE_STATUSES = ("new", "feasible", "quote_sent", "declined")
 FEEDBACK_STATUSES = ("pending", "accepted", "discarded")
+QUOTE_INSERT_ATTEMPTS = 20
 
 
 def _now() -> datetime:
@@ -28,6 +29,12 @@ def _now() -> datetime:
 
 def _iso(dt: datetime) -> str:
     return dt.isoformat(timespec="seconds")
+
+
+def _iso_precise(dt: datetime) -> str:
+    # Outbox schedule and leases: whole seconds would cut a sub-second lease to "due now", letting a parallel
+    # flush send the same call twice. Sorts correctly against older whole-second values ("+" < ".").
+    return dt.isoformat(timespec="microseconds")
 
 
 # --- migrations ----------------------------------------------------------------------------------------------
@@ -321,11 +328,16 @@ class Store:
             conn.execute(quote_status_log.insert().values(quote_id=new_id, at=_iso(now), status="new", user_id=fields.get("requester_id")))
             return _quote(conn.execute(quote_requests.select().where(quote_requests.c.id == new_id)).one()), True
 
-        try:
-            return self._tx(work)
-        except IntegrityError:
-            # Two workers raced on the same submission or reference: the winner's row is the answer.
-            return self._tx(lambda c: _quote(c.execute(quote_requests.select().where(quote_requests.c.submission_key == submission_key)).one())), False
+        for _ in range(QUOTE_INSERT_ATTEMPTS):
+            try:
+                return self._tx(work)
+            except IntegrityError:
+                # Two workers raced: on the same submission (the winner's row is the answer), or on the next
+                # reference for different submissions (then this one takes the number after it).
+                row = self._tx(lambda c: c.execute(quote_requests.select().where(quote_requests.c.submission_key == submission_key)).first())
+                if row is not None:
+                    return _quote(row), False
+        raise StoreError(f"could not allocate a quote reference after {QUOTE_INSERT_ATTEMPTS} attempts")
 
     def quote(self, ref: str) -> QuoteRequest:
         """The quote request with reference `ref`; NotFoundError otherwise."""
@@ -466,15 +478,15 @@ class Store:
             "purpose": purpose,
             "purpose_id": purpose_id,
             "attempts": 0,
-            "next_attempt_at": _iso(_now()),
+            "next_attempt_at": _iso_precise(_now()),
         }
         return self._tx(lambda c: c.execute(outbox.insert().values(**values)).inserted_primary_key[0])
 
     def claim_outbox_item(self, item_id: int, *, lease_seconds: float) -> OutboxItem | None:
         """Take a due, undelivered call for sending: pushes its next attempt out by the lease, so no other
         worker sends it meanwhile. None if it is not due, delivered, or claimed by someone else."""
-        now = _iso(_now())
-        lease = _iso(_now() + timedelta(seconds=lease_seconds))
+        now = _iso_precise(_now())
+        lease = _iso_precise(_now() + timedelta(seconds=lease_seconds))
 
         def work(conn: Connection) -> OutboxItem | None:
             claimed = conn.execute(
@@ -493,7 +505,7 @@ class Store:
         """Claim up to `limit` due calls, oldest first (see claim_outbox_item)."""
         query = (
             sa.select(outbox.c.id)
-            .where(outbox.c.done_at.is_(None), outbox.c.next_attempt_at <= _iso(_now()))
+            .where(outbox.c.done_at.is_(None), outbox.c.next_attempt_at <= _iso_precise(_now()))
             .order_by(outbox.c.id)
             .limit(limit)
         )
@@ -507,7 +519,7 @@ class Store:
 
     def outbox_failed(self, item_id: int, *, error: str, retry_in: float) -> None:
         """Count a failed attempt and schedule the next one."""
-        later = _iso(_now() + timedelta(seconds=retry_in))
+        later = _iso_precise(_now() + timedelta(seconds=retry_in))
         self._tx(
             lambda c: c.execute(
                 outbox.update()

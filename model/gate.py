@@ -78,3 +78,13 @@ def decide(
     summary = f"verdict accuracy {cur_acc:.1%} -> {cand_acc:.1%} (tolerance {tolerance * 100:.1f} points)"
     summary += f", {len(worse)} row(s) slightly worse" if worse else ", no row got worse"
     return GateResult(True, summary, worse)
+
+
+def combine(results: Mapping[str, GateResult]) -> GateResult:
+    """Promote only when every named check passed; reasons and worse rows are labelled with the check's name."""
+    promoted = all(r.promoted for r in results.values())
+    # On a rejection the reader needs what failed, not the checks that were fine.
+    shown = results if promoted else {name: r for name, r in results.items() if not r.promoted}
+    reason = "; ".join(f"{name}: {r.reason}" for name, r in shown.items())
+    worse = [{**row, "set": name} for name, r in results.items() for row in r.worse_rows]
+    return GateResult(promoted, reason, worse)

@@ -80,8 +80,22 @@ def cmd_retrain(args: argparse.Namespace, settings: Settings) -> int:
     with open_store(settings) as store:
         # Progress goes to stderr so that stdout is exactly the report (one JSON object with --json).
         report = retrain(settings=settings, store=store, progress=lambda line: print(line, file=sys.stderr, flush=True))
+        if settings.report_channel and settings.slack_bot_token:
+            _post_report(settings, store=store, text=format_report(report))
     print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else format_report(report))
     return 0  # a rejected candidate is a normal outcome, not an error
+
+
+def _post_report(settings: Settings, *, store: Store, text: str) -> None:
+    """Post the report to SCOPE_BOT_REPORT_CHANNEL through the outbox: if Slack fails, the running bot retries."""
+    from slack_sdk import WebClient
+
+    from bot.outbox import Outbox
+
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    payload = {"channel": settings.report_channel, "text": f"scope-bot nightly retraining\n```{text[:3500]}```"}
+    if not Outbox(store, client, retry_seconds=settings.outbox_retry_seconds).send("chat.postMessage", payload, purpose="retrain_report"):
+        print("scope-bot: warning: retrain report not posted yet; the running bot retries it", file=sys.stderr)
 
 
 # --- feedback --------------------------------------------------------------------------------------------------
@@ -190,8 +204,13 @@ def cmd_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
     with open_store(settings) as store:
         items = store.accepted_feedback()
     for i in items:
-        print(json.dumps({"text": i.text, "label": i.label, "id": i.id, "source": i.source, "created_at": i.created_at}, ensure_ascii=False))
+        print(_jsonl({"text": i.text, "label": i.label, "id": i.id, "source": i.source, "created_at": i.created_at}))
     return 0
+
+
+def _jsonl(record: dict[str, Any]) -> str:
+    # U+2028/U+2029 are valid raw in JSON but are line breaks to many line readers (str.splitlines among them).
+    return json.dumps(record, ensure_ascii=False).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def _review(store: Store, feedback_id: int, *, accept: bool) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from model.evaluation import evaluate
-from model.gate import decide
+from model.gate import combine, decide
 from model.prediction import Prediction
 
 
@@ -87,6 +87,17 @@ def test_without_a_current_model_the_candidate_needs_minimum_accuracy():
     result = decide(candidate=metrics(0.7, BASE), current=None)
     assert not result.promoted
     assert "below the minimum" in result.reason
+
+
+def test_combined_gate_needs_every_check_and_says_which_failed():
+    ok = decide(candidate=metrics(0.95, BASE), current=metrics(0.95, BASE))
+    bad = decide(candidate=metrics(0.95, {**BASE, "b": (0.1, 20)}), current=metrics(0.95, BASE))
+    assert combine({"evaluation set": ok, "dev set": ok}).promoted
+    result = combine({"evaluation set": ok, "dev set": bad})
+    assert not result.promoted
+    assert result.reason.startswith("dev set: recall collapsed for b")
+    assert "evaluation set" not in result.reason
+    assert [(r["set"], r["row"]) for r in result.worse_rows] == [("dev set", "b")]
 
 
 def _prediction(label: str, verdict: str) -> Prediction:
