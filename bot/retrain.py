@@ -136,7 +136,7 @@ def summarize_metrics(metrics: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _measure(classifier: Classifier, data: Dataset, label_info: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
-    return evaluate(classifier.classify_many(list(data.texts)), data.labels, label_info=label_info)
+    return evaluate(classifier.classify_many(list(data.texts), explain=False), data.labels, label_info=label_info)
 
 
 def _load_current(model_store: ModelStore) -> Classifier | None:

@@ -33,8 +33,8 @@ class Classifier:
             raise ArtifactError(f"model predicts labels without a verdict: {', '.join(sorted(unknown))}")
         names = pipeline.named_steps["features"].get_feature_names_out()
         # Only word features explain a decision readably; char n-grams are fragments.
-        self._word_idx = np.array([i for i, n in enumerate(names) if n.startswith("words__")])
-        self._word_names = np.array([n.removeprefix("words__") for n in names[self._word_idx]])
+        self._is_word = np.char.startswith(names.astype(str), "words__")
+        self._names = np.char.replace(names.astype(str), "words__", "", count=1)
 
     @classmethod
     def load(cls, path: Path | str) -> "Classifier":
@@ -48,8 +48,11 @@ class Classifier:
         """Classify one message."""
         return self.classify_many([text])[0]
 
-    def classify_many(self, texts: Sequence[str]) -> list[Prediction]:
-        """Classify a batch (one vectorisation for all); InputError if any text is empty."""
+    def classify_many(self, texts: Sequence[str], *, explain: bool = True) -> list[Prediction]:
+        """Classify a batch (one vectorisation for all); InputError if any text is empty.
+
+        explain=False skips the decisive terms (evaluation needs only labels and verdicts).
+        """
         for i, text in enumerate(texts):
             if not isinstance(text, str) or not text.strip():
                 raise InputError(f"text #{i + 1} is empty: nothing to classify")
@@ -59,9 +62,11 @@ class Classifier:
         features = self.pipeline.named_steps["features"].transform(normalized)
         model = self.pipeline.named_steps["classify"]
         probabilities = model.predict_proba(features)
-        return [self._prediction(features[i], probabilities[i], model.coef_) for i in range(len(texts))]
+        features = features.tocsr()
+        coef = model.coef_ if explain else None
+        return [self._prediction(features[i], probabilities[i], coef) for i in range(len(texts))]
 
-    def _prediction(self, row_features: Any, probs: np.ndarray, coef: np.ndarray) -> Prediction:
+    def _prediction(self, row_features: Any, probs: np.ndarray, coef: np.ndarray | None) -> Prediction:
         by_label = {label: float(p) for label, p in zip(self._classes, probs)}
         decision = decide(by_label, label_info=self.label_info, threshold=self.threshold)
         ranked = sorted(by_label.items(), key=lambda item: item[1], reverse=True)[:ALTERNATIVES]
@@ -72,18 +77,15 @@ class Classifier:
             confidence=decision.confidence,
             label_probability=by_label[decision.label],
             alternatives=tuple(Alternative(label=lbl, probability=p) for lbl, p in ranked),
-            explanation=self._explain(row_features, coef[self._classes.index(decision.label)]),
+            explanation=() if coef is None else self._explain(row_features, coef[self._classes.index(decision.label)]),
             model_version=self.version,
             low_confidence=decision.low_confidence,
         )
 
     def _explain(self, row_features: Any, class_coef: np.ndarray) -> tuple[str, ...]:
         """Word n-grams present in the message with the largest positive pull towards the chosen label."""
-        row = row_features.tocsr()
-        present = np.intersect1d(row.indices, self._word_idx, assume_unique=True)
-        if present.size == 0:
-            return ()
-        values = row[0, present].toarray().ravel() * class_coef[present]
-        order = np.argsort(values)[::-1]
-        names = self._word_names[np.searchsorted(self._word_idx, present[order])]
-        return tuple(str(n) for n, v in zip(names, values[order]) if v > 0)[:EXPLANATION_TERMS]
+        mask = self._is_word[row_features.indices]
+        present, weights = row_features.indices[mask], row_features.data[mask]
+        values = weights * class_coef[present]
+        order = np.argsort(values)[::-1][:EXPLANATION_TERMS]
+        return tuple(str(self._names[present[i]]) for i in order if values[i] > 0)

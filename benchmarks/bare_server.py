@@ -1,0 +1,95 @@
+"""Baseline for the HTTP benchmark: a bare Bolt app (empty handlers) under the same gunicorn set-up as `scope-bot serve`.
+
+    python benchmarks/bare_server.py --host 127.0.0.1 --port 8081 --workers 2
+
+Reads SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_API_URL from the environment (the fake Slack). The gunicorn
+options mirror bot.server.serve (gthread, 8 threads, access log to stdout); keep them in sync with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+from typing import Any, Callable, Iterable
+
+from gunicorn.app.base import BaseApplication
+
+SLACK_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+THREADS = 8  # bot.server.serve's default
+
+
+def gunicorn_options(host: str, port: int, workers: int, threads: int = THREADS) -> dict[str, Any]:
+    """The options bot.server.serve passes to gunicorn."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "accesslog": "-",
+        "errorlog": "-",
+        "loglevel": "info",
+    }
+
+
+def make_bare_wsgi_app() -> Callable[..., Iterable[bytes]]:
+    """A Bolt App with token verification against SLACK_API_URL, an `ack()`-only mention and /scope handler."""
+    from slack_bolt import App
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    from slack_sdk import WebClient
+
+    client = WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
+    app = App(client=client, signing_secret=os.environ["SLACK_SIGNING_SECRET"], logger=logging.getLogger("bare.bolt"))
+
+    @app.event("app_mention")
+    def on_mention(ack: Any) -> None:
+        ack()
+
+    @app.command("/scope")
+    def on_scope(ack: Any) -> None:
+        ack()
+
+    slack = SlackRequestHandler(app, path=SLACK_PATH)
+
+    def application(environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH:
+            body = json.dumps({"status": "ok"}).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        return slack(environ, start_response)
+
+    return application
+
+
+class BareGunicorn(BaseApplication):
+    """gunicorn configured in code; each worker builds its own app after the fork (as bot.server does)."""
+
+    def __init__(self, options: dict[str, Any]):
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Callable[..., Iterable[bytes]]:
+        return make_bare_wsgi_app()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=THREADS)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    BareGunicorn(gunicorn_options(args.host, args.port, args.workers, args.threads)).run()
+
+
+if __name__ == "__main__":
+    main()
