@@ -3,7 +3,7 @@
     python benchmarks/bare_server.py --host 127.0.0.1 --port 8081 --workers 2
 
 Reads SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_API_URL from the environment (the fake Slack). The gunicorn
-options mirror bot.server.serve (gthread, 8 threads, access log to stdout); keep them in sync with it.
+options are bot.server.serve's own (bot.gunicorn_options).
 """
 
 from __future__ import annotations
@@ -16,24 +16,11 @@ from typing import Any, Callable, Iterable
 
 from gunicorn.app.base import BaseApplication
 
+from bot.gunicorn_options import gunicorn_options
+
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 THREADS = 8  # bot.server.serve's default
-
-
-def gunicorn_options(host: str, port: int, workers: int, threads: int = THREADS) -> dict[str, Any]:
-    """The options bot.server.serve passes to gunicorn."""
-    return {
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "worker_class": "gthread",
-        "threads": threads,
-        "timeout": 30,
-        "graceful_timeout": 10,
-        "accesslog": "-",
-        "errorlog": "-",
-        "loglevel": "info",
-    }
 
 
 def make_bare_wsgi_app() -> Callable[..., Iterable[bytes]]:
@@ -88,7 +75,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=THREADS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    BareGunicorn(gunicorn_options(args.host, args.port, args.workers, args.threads)).run()
+    BareGunicorn(gunicorn_options(host=args.host, port=args.port, workers=args.workers, threads=args.threads)).run()
 
 
 if __name__ == "__main__":

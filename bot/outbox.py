@@ -22,17 +22,19 @@ class Outbox:
         self.store = store
         self.client = client
         self.retry_seconds = retry_seconds
+        # A claim must outlast one HTTP attempt, or a parallel flush could send the same call a second time.
+        self.lease_seconds = max(retry_seconds, float(client.timeout or 30) + 5)
 
     def send(self, method: str, payload: dict[str, Any], *, purpose: str, purpose_id: int | None = None) -> bool:
         """Store the call, then try it now; True if delivered, False if it waits for a retry."""
         item_id = self.store.enqueue(method=method, payload=payload, purpose=purpose, purpose_id=purpose_id)
-        item = self.store.claim_outbox_item(item_id, lease_seconds=self.retry_seconds)
+        item = self.store.claim_outbox_item(item_id, lease_seconds=self.lease_seconds)
         return self._deliver(item) if item else False
 
     def flush(self) -> int:
         """Retry every due call once (claimed with a lease, so parallel workers never send one twice)."""
         delivered = 0
-        for item in self.store.claim_due_outbox(lease_seconds=self.retry_seconds):
+        for item in self.store.claim_due_outbox(lease_seconds=self.lease_seconds):
             delivered += self._deliver(item)
         return delivered
 

@@ -44,11 +44,9 @@ def validate_quote_form(values: Mapping[str, str], *, catalog: Catalog, lang: st
     return QuoteForm(what=what, product=product, timeline=timeline, contact=contact)
 
 
-def submit_quote(
+def store_quote(
     *,
     store: Store,
-    outbox: Outbox | None,
-    catalog: Catalog,
     form: QuoteForm,
     requester_id: str,
     origin_channel_id: str | None,
@@ -56,13 +54,9 @@ def submit_quote(
     detected_label: str | None,
     lang: str,
     submission_key: str,
-    quotes_channel: str,
 ) -> tuple[QuoteRequest, bool]:
-    """Store the request (durably, before any Slack call), then queue the staff post and the confirmation.
-
-    Returns (request, created); a repeated submission_key returns the stored request and posts nothing.
-    """
-    quote, created = store.create_quote(
+    """Store the request durably with its reference; (request, created). A repeated submission_key returns it."""
+    return store.create_quote(
         submission_key=submission_key,
         requester_id=requester_id,
         origin_channel_id=origin_channel_id,
@@ -74,20 +68,22 @@ def submit_quote(
         contact=form.contact,
         lang=lang,
     )
-    if created and outbox is not None:
-        outbox.send(
-            "chat.postMessage",
-            {"channel": quotes_channel, "text": blocks.quote_staff_text(quote), "blocks": blocks.quote_staff_blocks(quote, catalog=catalog)},
-            purpose="quote_staff_post",
-            purpose_id=quote.id,
-        )
-        outbox.send(
-            "chat.postMessage",
-            {"channel": requester_id, "text": blocks.quote_confirmation(quote)},
-            purpose="quote_confirmation",
-            purpose_id=quote.id,
-        )
-    return quote, created
+
+
+def announce_quote(*, outbox: Outbox, catalog: Catalog, quote: QuoteRequest, quotes_channel: str) -> None:
+    """Post a stored request to the staff channel and confirm it to the requester (retried if Slack fails)."""
+    outbox.send(
+        "chat.postMessage",
+        {"channel": quotes_channel, "text": blocks.quote_staff_text(quote), "blocks": blocks.quote_staff_blocks(quote, catalog=catalog)},
+        purpose="quote_staff_post",
+        purpose_id=quote.id,
+    )
+    outbox.send(
+        "chat.postMessage",
+        {"channel": quote.requester_id, "text": blocks.quote_confirmation(quote)},
+        purpose="quote_confirmation",
+        purpose_id=quote.id,
+    )
 
 
 def change_quote_status(

@@ -9,6 +9,7 @@ from typing import Any, Callable, Iterable
 from gunicorn.app.base import BaseApplication
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.gunicorn_options import gunicorn_options
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 
@@ -58,18 +59,7 @@ class _Gunicorn(BaseApplication):
 
 def serve(settings: Settings, *, host: str, port: int, workers: int, threads: int = 8) -> None:
     """Run the HTTP server in the foreground until SIGTERM/SIGINT."""
-    options = {
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "worker_class": "gthread",
-        "threads": threads,
-        "timeout": 30,
-        "graceful_timeout": 10,
-        "accesslog": "-",
-        "errorlog": "-",
-        "loglevel": "info",
-    }
-    _Gunicorn(settings, options).run()
+    _Gunicorn(settings, gunicorn_options(host=host, port=port, workers=workers, threads=threads)).run()
 
 
 def run_socket_mode(settings: Settings) -> None:

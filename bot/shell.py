@@ -6,7 +6,7 @@ from typing import Callable, TextIO
 
 from bot import blocks
 from bot.errors import ValidationError
-from bot.quotes import submit_quote, validate_quote_form
+from bot.quotes import store_quote, validate_quote_form
 from bot.store import Store
 from bot.texts import t
 from bot.triage import Triage, triage_message
@@ -101,10 +101,8 @@ class Shell:
                 self.say(f"  ! {message}")
             self.say("quote request not stored; type :quote to try again")
             return
-        quote, _ = submit_quote(
+        quote, _ = store_quote(
             store=self.store,
-            outbox=None,
-            catalog=self.catalog,
             form=form,
             requester_id=SHELL_USER,
             origin_channel_id=None,
@@ -112,7 +110,6 @@ class Shell:
             detected_label=triage.row.id,
             lang=lang,
             submission_key=f"shell:{triage.verdict_id}",
-            quotes_channel="",
         )
         self.say(blocks.quote_confirmation(quote).replace("*", ""))
         self.say("(local mode: not posted to Slack; staff see it with 'scope-bot quotes list')")

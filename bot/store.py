@@ -312,8 +312,12 @@ class Store:
                 return _quote(existing), False
             now = _now()
             prefix = f"Q-{now.year}-"
+            # Longest first, then lexical: Q-2026-10000 comes after Q-2026-9999.
             last = conn.execute(
-                sa.select(sa.func.max(quote_requests.c.ref)).where(quote_requests.c.ref.like(prefix + "%"))
+                sa.select(quote_requests.c.ref)
+                .where(quote_requests.c.ref.like(prefix + "%"))
+                .order_by(sa.func.length(quote_requests.c.ref).desc(), quote_requests.c.ref.desc())
+                .limit(1)
             ).scalar()
             number = int(last.removeprefix(prefix)) + 1 if last else 1
             values = {

@@ -7,7 +7,7 @@ from typing import Any
 from bot.deps import deps_of
 from bot.errors import ValidationError
 from bot.payloads import private_metadata, user_id, view_values
-from bot.quotes import submit_quote, validate_quote_form
+from bot.quotes import announce_quote, store_quote, validate_quote_form
 
 
 def handle(ack: Any, body: dict, view: dict, context: Any) -> None:
@@ -19,12 +19,10 @@ def handle(ack: Any, body: dict, view: dict, context: Any) -> None:
     except ValidationError as exc:
         ack(response_action="errors", errors=exc.fields)
         return
-    ack()
     verdict = deps.store.verdict(int(meta["verdict_id"])) if meta.get("verdict_id") else {}
-    submit_quote(
+    # Stored before the modal closes: once the user sees it accepted, the request exists.
+    quote, created = store_quote(
         store=deps.store,
-        outbox=deps.outbox,
-        catalog=deps.catalog,
         form=form,
         requester_id=user_id(body),
         origin_channel_id=meta.get("channel_id"),
@@ -32,5 +30,7 @@ def handle(ack: Any, body: dict, view: dict, context: Any) -> None:
         detected_label=verdict.get("label"),
         lang=lang,
         submission_key=f"view:{view['id']}",
-        quotes_channel=deps.settings.quotes_channel,
     )
+    ack()
+    if created:
+        announce_quote(outbox=deps.outbox, catalog=deps.catalog, quote=quote, quotes_channel=deps.settings.quotes_channel)
