@@ -448,3 +448,49 @@ def test_a_very_long_mixed_script_message_is_answered(server, fake, db):
     verdict_id = int(element(answer["blocks"], blocks.ACTION_FEEDBACK_CORRECT)["value"])
     stored = db.verdict(verdict_id)["text"]
     assert len(stored) == MAX_STORED_CHARS and text.startswith(stored)
+
+
+# --- hot reload (last: it changes the model the module's server serves) -----------------------------------------------
+
+
+def healthz_version(server) -> str:
+    status, _, body = server.request("/healthz")
+    assert status == 200, body
+    return json.loads(body)["model_version"]
+
+
+def wait_until_served(server, version: str) -> None:
+    """Both workers answer with `version`: 8 /healthz answers in a row (requests land on either worker)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    streak = 0
+    while streak < 8:
+        streak = streak + 1 if healthz_version(server) == version else 0
+        if time.monotonic() > deadline:
+            raise AssertionError(f"server still not serving {version} after {WAIT_SECONDS}s:\n{server.log()[-3000:]}")
+        time.sleep(0.05)
+
+
+def test_a_promoted_model_is_served_without_restart_and_a_broken_one_is_ignored(server, fake, e2e_model_root, trained):
+    from model.artifacts import MODEL_FILE
+    from model.training import save_trained
+
+    store = ModelStore(e2e_model_root)
+    old = store.current_version()
+    new = save_trained(store, trained, parent_version=old).version
+    store.promote(new)
+    wait_until_served(server, new)
+    reply = mention_reply(server, fake, OUT_EN, channel="C0E2ERELOAD", ts="1700009000.000100", event_id="EvE2EReload1")
+    assert reply.params["metadata"]["event_payload"]["model_version"] == new != old
+
+    # A version whose file is damaged after it was vouched for: the workers log it and keep serving `new`.
+    broken = save_trained(store, trained, parent_version=new).version
+    (store.version_dir(broken) / MODEL_FILE).write_bytes(b"not a model")
+    (e2e_model_root / "current").write_text(json.dumps({"version": broken, "history": [new]}))
+    deadline = time.monotonic() + WAIT_SECONDS
+    while server.log().count(f"version {broken} does not load") < 2:  # once per worker
+        assert time.monotonic() < deadline, server.log()[-3000:]
+        time.sleep(0.1)
+    assert healthz_version(server) == new
+    reply = mention_reply(server, fake, IN_EN, channel="C0E2ERELOAD", ts="1700009000.000200", event_id="EvE2EReload2")
+    assert reply.params["metadata"]["event_payload"]["model_version"] == new
+    assert reply.params["metadata"]["event_payload"]["verdict"] == IN_SCOPE
