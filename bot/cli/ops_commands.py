@@ -288,7 +288,7 @@ def cmd_models_list(args: argparse.Namespace, settings: Settings) -> int:
         verdict = f"{r['verdict_accuracy']:.1%}" if r["verdict_accuracy"] is not None else "-"
         label = f"{r['label_accuracy']:.1%}" if r["label_accuracy"] is not None else "-"
         print(
-            f"{'*' if r['current'] else ' '} {r['version']:24} {r['created_at']:25} {verdict:>8} {label:>7}  "
+            f"{'*' if r['current'] else ' '} {r['version']:24} {r['created_at'][:19]:25} {verdict:>8} {label:>7}  "
             f"{r['gate'] or '-':8} {r['parent_version'] or '-'}"
         )
     return 0
