@@ -3,7 +3,7 @@
     python benchmarks/bare_server.py --host 127.0.0.1 --port 8081 --workers 2
 
 Reads SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_API_URL from the environment (the fake Slack). The gunicorn
-options are bot.server.serve's own (bot.gunicorn_options).
+options and application are bot.server.serve's own (bot.gunicorn_app).
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ import logging
 import os
 from typing import Any, Callable, Iterable
 
-from gunicorn.app.base import BaseApplication
-
-from bot.gunicorn_options import gunicorn_options
+from bot.gunicorn_app import GunicornApp, gunicorn_options
 
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -52,21 +50,6 @@ def make_bare_wsgi_app() -> Callable[..., Iterable[bytes]]:
     return application
 
 
-class BareGunicorn(BaseApplication):
-    """gunicorn configured in code; each worker builds its own app after the fork (as bot.server does)."""
-
-    def __init__(self, options: dict[str, Any]):
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Callable[..., Iterable[bytes]]:
-        return make_bare_wsgi_app()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
@@ -75,7 +58,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=THREADS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    BareGunicorn(gunicorn_options(host=args.host, port=args.port, workers=args.workers, threads=args.threads)).run()
+    GunicornApp(make_bare_wsgi_app, gunicorn_options(host=args.host, port=args.port, workers=args.workers, threads=args.threads)).run()
 
 
 if __name__ == "__main__":

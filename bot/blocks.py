@@ -140,6 +140,14 @@ def verdict_blocks(
     return blocks
 
 
+def verdict_message(triage: Triage, *, catalog: Catalog, support_group: str = "", echo: bool = False) -> dict[str, Any]:
+    """`text` and `blocks` of a verdict reply, ready for chat.postMessage, ack() or respond()."""
+    return {
+        "text": verdict_text(triage),
+        "blocks": verdict_blocks(triage, catalog=catalog, support_group=support_group, echo=echo),
+    }
+
+
 def _feedback_block(triage: Triage, *, catalog: Catalog) -> dict[str, Any]:
     lang = triage.lang
     return {

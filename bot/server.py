@@ -6,10 +6,9 @@ import json
 import logging
 from typing import Any, Callable, Iterable
 
-from gunicorn.app.base import BaseApplication
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.gunicorn_options import gunicorn_options
+from bot.gunicorn_app import GunicornApp, gunicorn_options
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 
@@ -39,27 +38,14 @@ def make_wsgi_app(runtime: Runtime) -> Callable[..., Iterable[bytes]]:
     return application
 
 
-class _Gunicorn(BaseApplication):
-    """gunicorn configured in code; every worker builds its own runtime after the fork."""
-
-    def __init__(self, settings: Settings, options: dict[str, Any]):
-        self.settings = settings
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Callable[..., Iterable[bytes]]:
-        runtime = build_runtime(self.settings)
+def serve(settings: Settings, *, host: str, port: int, workers: int, threads: int = 8) -> None:
+    """Run the HTTP server in the foreground until SIGTERM/SIGINT."""
+    def build_worker_app() -> Callable[..., Iterable[bytes]]:
+        runtime = build_runtime(settings)
         runtime.start_background()
         return make_wsgi_app(runtime)
 
-
-def serve(settings: Settings, *, host: str, port: int, workers: int, threads: int = 8) -> None:
-    """Run the HTTP server in the foreground until SIGTERM/SIGINT."""
-    _Gunicorn(settings, gunicorn_options(host=host, port=port, workers=workers, threads=threads)).run()
+    GunicornApp(build_worker_app, gunicorn_options(host=host, port=port, workers=workers, threads=threads)).run()
 
 
 def run_socket_mode(settings: Settings) -> None:

@@ -38,7 +38,6 @@ def handle(ack: Any, command: dict, context: Any) -> None:
         team_id=command.get("team_id"),
     )
     ack(
-        text=blocks.verdict_text(triage),
-        blocks=blocks.verdict_blocks(triage, catalog=deps.catalog, support_group=deps.settings.support_group, echo=True),
+        **blocks.verdict_message(triage, catalog=deps.catalog, support_group=deps.settings.support_group, echo=True),
         response_type="ephemeral",
     )

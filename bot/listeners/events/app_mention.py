@@ -35,8 +35,7 @@ def handle(ack: Any, event: dict, body: dict, client: WebClient, context: Any) -
     client.chat_postMessage(
         channel=event["channel"],
         thread_ts=thread_ts,
-        text=blocks.verdict_text(triage),
-        blocks=blocks.verdict_blocks(triage, catalog=deps.catalog, support_group=deps.settings.support_group),
+        **blocks.verdict_message(triage, catalog=deps.catalog, support_group=deps.settings.support_group),
         metadata=blocks.verdict_metadata(triage),
         unfurl_links=False,
     )

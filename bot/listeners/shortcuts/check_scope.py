@@ -30,8 +30,7 @@ def handle(ack: Any, body: dict, respond: Any, context: Any) -> None:
         team_id=(body.get("team") or {}).get("id"),
     )
     respond(
-        text=blocks.verdict_text(triage),
-        blocks=blocks.verdict_blocks(triage, catalog=deps.catalog, support_group=deps.settings.support_group, echo=True),
+        **blocks.verdict_message(triage, catalog=deps.catalog, support_group=deps.settings.support_group, echo=True),
         response_type="ephemeral",
         replace_original=False,
     )
