@@ -27,5 +27,6 @@ test: model
 bench: model
 	$(BIN)/python benchmarks/bench.py
 
+# Removes what `make install` builds; var/ (database, models) is data and stays.
 clean:
-	rm -rf $(VENV) var reports *.egg-info
+	rm -rf $(VENV) *.egg-info

@@ -521,7 +521,7 @@ def part_b(cfg: Config, workdir: Path, model_dir: Path, texts: Sequence[str]) ->
         "in the benchmark process, which also hosts the fake Slack (same CPUs as the server)",
         "ack = time until the HTTP 200 response body was read; reply = request sent -> threaded chat.postMessage arrived at the fake",
         "acks/s = requests / time until the last ack; done/s = mentions whose threaded reply arrived / time until the last reply",
-        f"/scope acks carrying a verdict (blocks): "
+        "/scope acks carrying a verdict (blocks): "
         + ", ".join(f"{n}: {sum(r.bodies_with_verdict for r in runs if r.kind.startswith('/scope'))}" for n, runs in results.items()),
         "startup to first /healthz 200: " + ", ".join(f"{n} {s.startup_s:.1f} s" for n, s in servers.items())
         + "; RSS master+workers after the run: " + ", ".join(f"{n} {v:.0f} MiB" if v else f"{n} ?" for n, v in rss.items()),

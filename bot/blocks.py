@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any, Mapping, Sequence
 
@@ -24,6 +25,10 @@ BLOCK_QUOTE_PRODUCT = "quote_product"
 BLOCK_QUOTE_TIMELINE = "quote_timeline"
 BLOCK_QUOTE_CONTACT = "quote_contact"
 INPUT_ACTION = "value"  # the action_id of every modal input element
+# Action blocks carry the record they act on in their block_id: f"{prefix}:{key}".
+BLOCK_FEEDBACK = "feedback"
+BLOCK_QUOTE_STAFF = "quote"
+BLOCK_REVIEW = "review"
 STAFF_STATUSES = ("feasible", "quote_sent", "declined")
 METADATA_EVENT_TYPE = "scope_triage"
 
@@ -54,16 +59,16 @@ def _button(text: str, *, action_id: str, value: str, style: str | None = None) 
     return button
 
 
-def row_option_text(row: Row, catalog: Catalog, lang: str) -> str:
+def row_option_text(row: Row, *, catalog: Catalog, lang: str) -> str:
     """'cStack · title' cut to Slack's option-text limit."""
-    product = catalog.product(row.product).name.removeprefix("centron ") if row.product else "—"
+    product = catalog.product_name(row).removeprefix("centron ") or "—"
     text = f"{product} · {row.title(lang)}"
     return text if len(text) <= OPTION_TEXT_LIMIT else text[: OPTION_TEXT_LIMIT - 1] + "…"
 
 
 def _row_options(catalog: Catalog, lang: str) -> list[dict[str, Any]]:
     rows = [*catalog.rows, catalog.none_row]
-    return [{"text": _plain(row_option_text(r, catalog, lang)), "value": r.id} for r in rows]
+    return [{"text": _plain(row_option_text(r, catalog=catalog, lang=lang)), "value": r.id} for r in rows]
 
 
 # --- verdict replies -------------------------------------------------------------------------------------------
@@ -95,12 +100,15 @@ def verdict_metadata(triage: Triage) -> dict[str, Any]:
 
 
 def verdict_blocks(
-    triage: Triage, *, catalog: Catalog, support_group: str = "", echo: bool = False
+    triage: Triage, *, catalog: Catalog, support_group: str = "", private: bool = False
 ) -> list[dict[str, Any]]:
-    """The reply: verdict, row and product, confidence, why; quote button when out of scope; feedback controls."""
+    """The reply: verdict, row and product, confidence, why; quote button when out of scope; feedback controls.
+
+    private: an ephemeral reply; it quotes the question, and an unsure answer points to the support channel.
+    """
     lang, p = triage.lang, triage.prediction
     blocks: list[dict[str, Any]] = []
-    if echo:
+    if private:
         blocks.append(_context("> " + excerpt(triage.text, limit=REPLY_ECHO_CHARS, lang=lang)))
     head = f"{VERDICT_EMOJI[p.verdict]} *{VERDICT_LABEL[lang][p.verdict]}*"
     if p.label == NONE_LABEL:
@@ -110,6 +118,9 @@ def verdict_blocks(
         blocks.append(_section(f"{head} · {t(lang, 'in_scope_line')}"))
     elif p.verdict == OUT_OF_SCOPE:
         blocks.append(_section(f"{head} · {t(lang, 'out_of_scope_line')}"))
+    elif private:
+        # A private reply notifies nobody: point the user to where an agent sees the question.
+        blocks.append(_section(f"{head} · {t(lang, 'unsure_line')} {t(lang, 'unsure_handover_private')}"))
     else:
         group = f" <!subteam^{support_group}>" if support_group else ""
         blocks.append(_section(f"{head} · {t(lang, 'unsure_line')} {t(lang, 'unsure_handover')}{group}"))
@@ -140,11 +151,11 @@ def verdict_blocks(
     return blocks
 
 
-def verdict_message(triage: Triage, *, catalog: Catalog, support_group: str = "", echo: bool = False) -> dict[str, Any]:
+def verdict_message(triage: Triage, *, catalog: Catalog, support_group: str = "", private: bool = False) -> dict[str, Any]:
     """`text` and `blocks` of a verdict reply, ready for chat.postMessage, ack() or respond()."""
     return {
         "text": verdict_text(triage),
-        "blocks": verdict_blocks(triage, catalog=catalog, support_group=support_group, echo=echo),
+        "blocks": verdict_blocks(triage, catalog=catalog, support_group=support_group, private=private),
     }
 
 
@@ -152,7 +163,7 @@ def _feedback_block(triage: Triage, *, catalog: Catalog) -> dict[str, Any]:
     lang = triage.lang
     return {
         "type": "actions",
-        "block_id": f"feedback:{triage.verdict_id}",
+        "block_id": f"{BLOCK_FEEDBACK}:{triage.verdict_id}",
         "elements": [
             _button(t(lang, "feedback_correct"), action_id=ACTION_FEEDBACK_CORRECT, value=str(triage.verdict_id)),
             {
@@ -267,7 +278,7 @@ def quote_modal(
                 "action_id": INPUT_ACTION,
                 "multiline": True,
                 "max_length": 3000,
-                "initial_value": original_text[:3000],
+                "initial_value": html.unescape(original_text)[:3000],
             },
         },
         {"type": "input", "block_id": BLOCK_QUOTE_PRODUCT, "label": _plain(t(lang, "quote_product")), "element": product_select},
@@ -321,7 +332,7 @@ def quote_staff_blocks(quote: QuoteRequest, *, catalog: Catalog) -> list[dict[st
     blocks.append(
         {
             "type": "actions",
-            "block_id": f"quote:{quote.ref}",
+            "block_id": f"{BLOCK_QUOTE_STAFF}:{quote.ref}",
             "elements": [
                 _button(QUOTE_STATUS_LABEL["en"][s].capitalize(), action_id=f"{ACTION_QUOTE_STATUS}:{s}", value=quote.ref, style=styles.get(s))
                 for s in STAFF_STATUSES
@@ -378,7 +389,7 @@ def home_view(
             blocks.append(
                 {
                     "type": "actions",
-                    "block_id": f"review:{item.id}",
+                    "block_id": f"{BLOCK_REVIEW}:{item.id}",
                     "elements": [
                         _button("Accept", action_id=ACTION_REVIEW_ACCEPT, value=str(item.id), style="primary"),
                         _button("Discard", action_id=ACTION_REVIEW_DISCARD, value=str(item.id), style="danger"),

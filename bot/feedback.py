@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.errors import ValidationError
+from bot.reviewers import Reviewers
 from bot.store import FeedbackItem, Store
+from bot.texts import t
 from model.catalog import Catalog
 
 FEEDBACK_SOURCES = ("slack", "cli", "import", "review")
@@ -42,3 +46,42 @@ def record_feedback(
         user_id=user_id,
         dedupe_key=dedupe_key,
     )
+
+
+@dataclass(frozen=True)
+class FeedbackOutcome:
+    item: FeedbackItem
+    created: bool
+    trusted: bool
+    lang: str
+
+
+def feedback_on_verdict(
+    *, store: Store, catalog: Catalog, reviewers: Reviewers, verdict_id: int, user_id: str, label: str | None = None
+) -> FeedbackOutcome:
+    """Feedback from a Slack user on a logged verdict: `label` is the right row (None confirms the bot's row).
+
+    Reviewers' feedback is accepted at once, everyone else's waits for review; one user's repeated click on the
+    same answer and row is stored once.
+    """
+    verdict = store.verdict(verdict_id)
+    label = label or verdict["label"]
+    trusted = reviewers.is_reviewer(user_id)
+    item, created = record_feedback(
+        store=store,
+        catalog=catalog,
+        text=verdict["text"],
+        label=label,
+        predicted_label=verdict["label"],
+        source="slack",
+        user_id=user_id,
+        trusted=trusted,
+        dedupe_key=f"slack:{verdict_id}:{user_id}:{label}",
+    )
+    return FeedbackOutcome(item=item, created=created, trusted=trusted, lang=verdict["lang"])
+
+
+def feedback_reply(outcome: FeedbackOutcome) -> str:
+    """What the user is told after clicking."""
+    key = "feedback_duplicate" if not outcome.created else "feedback_thanks" if outcome.trusted else "feedback_thanks_pending"
+    return t(outcome.lang, key)

@@ -10,15 +10,15 @@ from bot.deps import Deps
 
 def publish_home(deps: Deps, *, client: WebClient, user_id: str) -> None:
     """views.publish the Home tab for `user_id`."""
-    classifier = deps.classifier
-    manifest = getattr(classifier, "manifest", None)
+    classifier = deps.classifier.snapshot()
+    manifest = classifier.manifest
     pending = deps.store.feedback_items(status="pending", limit=20) if deps.reviewers.is_reviewer(user_id) else []
     view = blocks.home_view(
         catalog=deps.catalog,
         model_version=classifier.version,
         model_metrics=manifest.metrics if manifest else {},
         verdict_counts=deps.store.verdict_counts(days=7),
-        quote_count=len(deps.store.quotes(days=7)),
+        quote_count=deps.store.quote_count(days=7),
         pending_feedback=pending,
     )
     client.views_publish(user_id=user_id, view=view)

@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from model.artifacts import ModelStore
 from model.classifier import Classifier
@@ -17,48 +17,57 @@ log = logging.getLogger(__name__)
 
 
 class LiveClassifier:
-    """Serves the current model; at most every `check_seconds` it looks whether `current` moved and swaps atomically.
+    """Serves the current model; maybe_reload() (run by a background task) swaps in a newly promoted one.
 
-    A version that fails to load is logged once and skipped; the model that was serving keeps serving.
+    Requests never load a model themselves, so an acknowledgement is never held up by unpickling. A version
+    that fails to load, or predicts labels the serving catalog does not know, is logged once and skipped; the
+    model that was serving keeps serving.
     """
 
-    def __init__(self, model_dir: Path, *, check_seconds: float = 30.0, clock=time.monotonic):
+    def __init__(self, model_dir: Path, *, labels: Iterable[str] | None = None, check_seconds: float = 30.0, clock=time.monotonic):
         self.store = ModelStore(model_dir)
+        self.labels = frozenset(labels) if labels is not None else None
         self.check_seconds = check_seconds
         self._clock = clock
         self._lock = threading.Lock()
-        self._classifier = Classifier.load(model_dir)
+        self._classifier = self._checked(Classifier.load(model_dir))
         self._checked_at = clock()
         self._failed_version: str | None = None
 
-    @property
-    def classifier(self) -> Classifier:
-        """The classifier in use (after a reload check, if one is due)."""
-        self.maybe_reload()
+    def _checked(self, classifier: Classifier) -> Classifier:
+        unknown = set(classifier.label_info) - self.labels if self.labels is not None else set()
+        if unknown:
+            raise ArtifactError(
+                f"model {classifier.version} predicts labels the catalog does not have: {', '.join(sorted(unknown))}"
+            )
+        return classifier
+
+    def snapshot(self) -> Classifier:
+        """The classifier in use: take it once per request, so version, manifest and verdict come from one model."""
         return self._classifier
 
     @property
     def version(self) -> str:
         """Version of the model in use."""
-        return self.classifier.version
+        return self._classifier.version
 
     @property
     def threshold(self) -> float:
         """Unsure threshold of the model in use."""
-        return self.classifier.threshold
+        return self._classifier.threshold
 
     @property
     def manifest(self):
         """Manifest of the model in use."""
-        return self.classifier.manifest
+        return self._classifier.manifest
 
     def classify(self, text: str) -> Prediction:
         """Classify with the current model."""
-        return self.classifier.classify(text)
+        return self._classifier.classify(text)
 
     def classify_many(self, texts: Sequence[str]) -> list[Prediction]:
         """Classify a batch with the current model."""
-        return self.classifier.classify_many(texts)
+        return self._classifier.classify_many(texts)
 
     def maybe_reload(self, *, force: bool = False) -> bool:
         """Swap in the version `current` points at if it changed; True when a new model was loaded."""
@@ -77,7 +86,7 @@ class LiveClassifier:
             if wanted is None or wanted == self._classifier.version or wanted == self._failed_version:
                 return False
             try:
-                fresh = Classifier.load(self.store.version_dir(wanted))
+                fresh = self._checked(Classifier.load(self.store.version_dir(wanted)))
             except ArtifactError as exc:
                 self._failed_version = wanted
                 log.error("model reload: version %s does not load, keeping %s: %s", wanted, self._classifier.version, exc)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Collection
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -13,6 +13,47 @@ from bot.store import OutboxItem, Store
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 3600.0
+# With the default 60 s retry doubling up to an hour, the 12th attempt comes about 7 hours after the first.
+MAX_ATTEMPTS = 12
+# Slack errors that no retry can fix: the call is given up at once (and logged) instead of retried forever.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_blocks",
+        "invalid_arguments",
+        "msg_too_long",
+        "no_text",
+        "user_not_found",
+        "cannot_dm_bot",
+        "account_inactive",
+        "invalid_auth",
+        "token_revoked",
+        "missing_scope",
+        "message_not_found",
+        "cant_update_message",
+    }
+)
+
+
+def _slack_error(exc: SlackApiError) -> str:
+    return str((exc.response.get("error") if exc.response is not None else None) or "")
+
+
+def _retry_after(exc: SlackApiError) -> float | None:
+    """Seconds Slack asked us to wait (HTTP 429 / `ratelimited`), else None."""
+    response = exc.response
+    if response is None or (response.status_code != 429 and _slack_error(exc) != "ratelimited"):
+        return None
+    headers = {str(k).lower(): v for k, v in (response.headers or {}).items()}
+    value = headers.get("retry-after")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(float(value), 1.0)
+    except (TypeError, ValueError):
+        return 60.0  # rate limited without saying how long: Slack's documented windows are per minute
 
 
 class Outbox:
@@ -31,25 +72,49 @@ class Outbox:
         item = self.store.claim_outbox_item(item_id, lease_seconds=self.lease_seconds)
         return self._deliver(item) if item else False
 
-    def flush(self) -> int:
-        """Retry every due call once (claimed with a lease, so parallel workers never send one twice)."""
+    def flush(self, *, purpose_id: int | None = None, purposes: Collection[str] | None = None) -> int:
+        """Try every due call once, or only those of `purpose_id` / `purposes` (claimed with a lease, so
+        parallel workers never send one twice); returns how many were delivered."""
         delivered = 0
-        for item in self.store.claim_due_outbox(lease_seconds=self.lease_seconds):
+        for item in self.store.claim_due_outbox(lease_seconds=self.lease_seconds, purpose_id=purpose_id, purposes=purposes):
             delivered += self._deliver(item)
         return delivered
 
     def _deliver(self, item: OutboxItem) -> bool:
         try:
             response = self.client.api_call(item.method, json=item.payload)
-        except (SlackApiError, SlackClientError, OSError) as exc:
-            backoff = min(self.retry_seconds * (2**item.attempts), MAX_BACKOFF_SECONDS)
-            log.warning(
-                "slack call %s for %s #%s failed (attempt %d), retrying in %.0fs: %s",
-                item.method, item.purpose, item.purpose_id, item.attempts + 1, backoff, exc,
-            )
-            self.store.outbox_failed(item.id, error=str(exc), retry_in=backoff)
+        except SlackApiError as exc:
+            self._failed(item, exc, permanent=_slack_error(exc) in PERMANENT_ERRORS, retry_after=_retry_after(exc))
+            return False
+        except (SlackClientError, OSError) as exc:
+            self._failed(item, exc, permanent=False, retry_after=None)
             return False
         self.store.outbox_done(item.id)
         if item.purpose == "quote_staff_post" and item.purpose_id is not None:
             self.store.set_quote_staff_message(item.purpose_id, channel_id=response["channel"], ts=response["ts"])
         return True
+
+    def _failed(self, item: OutboxItem, exc: Exception, *, permanent: bool, retry_after: float | None) -> None:
+        if retry_after is not None:
+            # Being rate limited says nothing about the call itself: wait as asked, without using up an attempt.
+            log.warning(
+                "slack call %s for %s #%s (outbox #%d) rate limited, retrying in %.0fs",
+                item.method, item.purpose, item.purpose_id, item.id, retry_after,
+            )
+            self.store.outbox_failed(item.id, error=str(exc), retry_in=retry_after, count_attempt=False)
+            return
+        attempt = item.attempts + 1
+        if permanent or attempt >= MAX_ATTEMPTS:
+            reason = "permanent error" if permanent else f"{attempt} attempts"
+            log.error(
+                "slack call %s for %s #%s (outbox #%d) failed for good (%s): %s",
+                item.method, item.purpose, item.purpose_id, item.id, reason, exc,
+            )
+            self.store.outbox_given_up(item.id, error=str(exc))
+            return
+        backoff = min(self.retry_seconds * (2**item.attempts), MAX_BACKOFF_SECONDS)
+        log.warning(
+            "slack call %s for %s #%s (outbox #%d) failed (attempt %d), retrying in %.0fs: %s",
+            item.method, item.purpose, item.purpose_id, item.id, attempt, backoff, exc,
+        )
+        self.store.outbox_failed(item.id, error=str(exc), retry_in=backoff)

@@ -1,4 +1,5 @@
-"""Quote requests: validate the form, store first, then post to staff and notify the requester (via the outbox)."""
+"""Quote requests: validate the form; store each request or status change together with its Slack announcements
+(outbox rows, one transaction), then deliver them at once; the outbox retries what Slack did not take."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from typing import Any, Mapping
 from bot import blocks
 from bot.errors import ValidationError
 from bot.outbox import Outbox
-from bot.store import QuoteRequest, Store
+from bot.store import Announcements, OutboxCall, QuoteRequest, Store
 from bot.texts import t
 from model.catalog import Catalog
+
+# Every outbox purpose of a quote request; their purpose_id is the request's id.
+QUOTE_PURPOSES = ("quote_staff_post", "quote_confirmation", "quote_staff_update", "quote_status_notice")
 
 _CONTACT = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+|\+?[\d][\d\s()/\-]{5,}")
 
@@ -54,10 +58,13 @@ def store_quote(
     detected_label: str | None,
     lang: str,
     submission_key: str,
+    announcements: Announcements | None = None,
 ) -> tuple[QuoteRequest, bool]:
-    """Store the request durably with its reference; (request, created). A repeated submission_key returns it."""
+    """Store the request durably with its reference and the `announcements` (see quote_announcements) in one
+    transaction; (request, created). A repeated submission_key returns it and queues nothing."""
     return store.create_quote(
         submission_key=submission_key,
+        announcements=announcements,
         requester_id=requester_id,
         origin_channel_id=origin_channel_id,
         original_text=original_text,
@@ -70,47 +77,69 @@ def store_quote(
     )
 
 
-def announce_quote(*, outbox: Outbox, catalog: Catalog, quote: QuoteRequest, quotes_channel: str) -> None:
-    """Post a stored request to the staff channel and confirm it to the requester (retried if Slack fails)."""
-    outbox.send(
-        "chat.postMessage",
-        {"channel": quotes_channel, "text": blocks.quote_staff_text(quote), "blocks": blocks.quote_staff_blocks(quote, catalog=catalog)},
-        purpose="quote_staff_post",
-        purpose_id=quote.id,
-    )
-    outbox.send(
-        "chat.postMessage",
-        {"channel": quote.requester_id, "text": blocks.quote_confirmation(quote)},
-        purpose="quote_confirmation",
-        purpose_id=quote.id,
-    )
+def quote_announcements(*, catalog: Catalog, quotes_channel: str) -> Announcements:
+    """The calls announcing a new request: the post to the staff channel and the confirmation to the requester."""
 
-
-def change_quote_status(
-    *, store: Store, outbox: Outbox | None, catalog: Catalog, ref: str, status: str, staff_user: str
-) -> tuple[QuoteRequest, bool]:
-    """Staff decision: store it, update the staff post and tell the requester. (request, changed)."""
-    quote, changed = store.set_quote_status(ref, status=status, user_id=staff_user)
-    if changed and outbox is not None:
-        if quote.staff_channel_id and quote.staff_message_ts:
-            outbox.send(
-                "chat.update",
-                {
-                    "channel": quote.staff_channel_id,
-                    "ts": quote.staff_message_ts,
+    def build(quote: QuoteRequest) -> list[OutboxCall]:
+        return [
+            {
+                "method": "chat.postMessage",
+                "payload": {
+                    "channel": quotes_channel,
                     "text": blocks.quote_staff_text(quote),
                     "blocks": blocks.quote_staff_blocks(quote, catalog=catalog),
                 },
-                purpose="quote_staff_update",
-                purpose_id=quote.id,
+                "purpose": "quote_staff_post",
+            },
+            {
+                "method": "chat.postMessage",
+                "payload": {"channel": quote.requester_id, "text": blocks.quote_confirmation(quote)},
+                "purpose": "quote_confirmation",
+            },
+        ]
+
+    return build
+
+
+def status_announcements(*, catalog: Catalog) -> Announcements:
+    """The calls announcing a new status: update the staff post (once it exists) and tell the requester."""
+
+    def build(quote: QuoteRequest) -> list[OutboxCall]:
+        calls: list[OutboxCall] = []
+        if quote.staff_channel_id and quote.staff_message_ts:
+            calls.append(
+                {
+                    "method": "chat.update",
+                    "payload": {
+                        "channel": quote.staff_channel_id,
+                        "ts": quote.staff_message_ts,
+                        "text": blocks.quote_staff_text(quote),
+                        "blocks": blocks.quote_staff_blocks(quote, catalog=catalog),
+                    },
+                    "purpose": "quote_staff_update",
+                }
             )
-        outbox.send(
-            "chat.postMessage",
-            {"channel": quote.requester_id, "text": blocks.quote_status_update(quote)},
-            purpose="quote_status_notice",
-            purpose_id=quote.id,
+        calls.append(
+            {
+                "method": "chat.postMessage",
+                "payload": {"channel": quote.requester_id, "text": blocks.quote_status_update(quote)},
+                "purpose": "quote_status_notice",
+            }
         )
-    return quote, changed
+        return calls
+
+    return build
+
+
+def change_quote_status(*, store: Store, catalog: Catalog, ref: str, status: str, staff_user: str) -> tuple[QuoteRequest, bool]:
+    """Staff decision: store it with the staff post update and the requester's notice queued; (request, changed).
+    A repeated decision (a double click) changes and queues nothing."""
+    return store.set_quote_status(ref, status=status, user_id=staff_user, announcements=status_announcements(catalog=catalog))
+
+
+def deliver_quote_calls(outbox: Outbox, quote: QuoteRequest) -> int:
+    """Send the due queued Slack calls of one quote request now; what fails stays for the periodic retry."""
+    return outbox.flush(purpose_id=quote.id, purposes=QUOTE_PURPOSES)
 
 
 def quote_summary(quote: QuoteRequest) -> dict[str, Any]:

@@ -7,9 +7,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from filelock import FileLock, Timeout
-
-from bot.errors import RetrainLockedError
+from bot.model_lock import model_change_lock
 from bot.settings import Settings
 from bot.store import FeedbackItem, Store
 from model.artifacts import ModelStore
@@ -22,7 +20,6 @@ from model.gate import GateResult, combine, decide
 from model.training import save_trained, train_model
 
 Progress = Callable[[str], None]
-LOCK_FILE = "retrain.lock"
 HELD_OUT_PERCENT = 20
 EVAL_SET = "evaluation set"
 DEV_SET = "dev set"
@@ -159,16 +156,8 @@ def retrain(
     Only one run at a time (RetrainLockedError otherwise). `promote` switches `current` (default
     ModelStore.promote); a failure there leaves `current` as it was and the candidate saved.
     """
-    settings.model_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(settings.model_dir / LOCK_FILE, timeout=0)
-    try:
-        lock.acquire()
-    except Timeout as exc:
-        raise RetrainLockedError(f"another retrain is running (lock {lock.lock_file} is held); not starting a second one") from exc
-    try:
+    with model_change_lock(settings.model_dir, action="a second retrain"):
         return _retrain_locked(settings=settings, store=store, progress=progress, promote=promote)
-    finally:
-        lock.release()
 
 
 def _judge(
@@ -197,8 +186,8 @@ def _retrain_locked(
     yaml_train = load_training_dir(settings.train_dir, catalog)
     dev = load_dev_set(settings.dev_path, catalog)
     split = split_feedback(store.accepted_feedback(), dev_texts=dev.texts, labels=catalog.labels)
-    feedback_train = dataset_from_pairs(split.train, catalog, "accepted feedback")
-    held_out = dataset_from_pairs(split.held_out, catalog, "held-out feedback")
+    feedback_train = dataset_from_pairs(split.train, catalog=catalog, source="accepted feedback")
+    held_out = dataset_from_pairs(split.held_out, catalog=catalog, source="held-out feedback")
     progress(
         f"{len(yaml_train)} YAML phrasings, {split.accepted} accepted feedback "
         f"({len(feedback_train)} for training, {len(held_out)} held out, {len(split.conflicts)} conflicts)"

@@ -40,7 +40,8 @@ class Reviewers:
                 response = self.client.usergroups_users_list(usergroup=self.group)
                 self._members = frozenset(response.get("users") or [])
             except (SlackApiError, SlackClientError, OSError) as exc:
-                # Without the list nobody is trusted: feedback then waits for review instead of being lost.
+                # Keep the last known members (none before the first success: then feedback waits for review
+                # instead of being lost) and ask again after the cache period rather than on every click.
                 log.warning("cannot read reviewer group %s: %s", self.group, exc)
             self._fetched_at = self._clock()
             return self._members

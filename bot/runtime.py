@@ -13,6 +13,10 @@ from bot.periodic import PeriodicTask
 from bot.settings import Settings
 from bot.store import Store
 
+PRUNE_INTERVAL_SECONDS = 3600.0
+# Slack retries an event within minutes; a week of event ids is ample to drop every repeat.
+PROCESSED_EVENTS_DAYS = 7
+
 
 @dataclass
 class Runtime:
@@ -23,14 +27,23 @@ class Runtime:
     tasks: list[PeriodicTask] = field(default_factory=list)
 
     def start_background(self) -> None:
-        """Start this process's model-reload checks and outbox retries."""
+        """Start this process's model-reload checks, outbox retries and pruning of old event ids."""
         outbox = Outbox(self.store, self.app.client, retry_seconds=self.settings.outbox_retry_seconds)
         self.tasks = [
             PeriodicTask("model-reload", lambda: self.classifier.maybe_reload(force=True), interval=self.settings.model_reload_seconds),
             PeriodicTask("outbox", outbox.flush, interval=self.settings.outbox_retry_seconds),
+            PeriodicTask(
+                "prune-events",
+                lambda: self.store.prune_processed_events(older_than_days=PROCESSED_EVENTS_DAYS),
+                interval=PRUNE_INTERVAL_SECONDS,
+            ),
         ]
         for task in self.tasks:
             task.start()
+
+    def task_health(self) -> dict[str, bool]:
+        """Background task name -> whether its thread is alive."""
+        return {task.task_name: task.is_alive() for task in self.tasks}
 
     def stop(self) -> None:
         """Stop background tasks and close the database."""

@@ -24,11 +24,15 @@ def make_wsgi_app(runtime: Runtime) -> Callable[..., Iterable[bytes]]:
 
     def application(environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            tasks = runtime.task_health()
             body = json.dumps(
                 {
-                    "status": "ok",
+                    # Still HTTP 200 when degraded: requests are served; only retries or reloads have stopped.
+                    "status": "ok" if all(tasks.values()) else "degraded",
                     "model_version": runtime.classifier.version,
                     "pending_slack_calls": runtime.store.pending_outbox_count(),
+                    "failed_slack_calls": runtime.store.failed_outbox_count(),
+                    "background_tasks": tasks,
                 }
             ).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])

@@ -38,6 +38,7 @@ class Settings:
     gate_tolerance: float = 0.01
     gate_recall_drop: float = 0.25
     outbox_retry_seconds: float = 60.0
+    port: int = 3000  # HTTP port of `run` / `serve` ($PORT, as platforms set it)
 
     @property
     def slack_enabled(self) -> bool:
@@ -118,6 +119,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         keep_versions=int(_number(env, "SCOPE_BOT_KEEP_VERSIONS", defaults.keep_versions, int, minimum=2)),
         gate_tolerance=_number(env, "SCOPE_BOT_GATE_TOLERANCE", defaults.gate_tolerance),
         gate_recall_drop=_number(env, "SCOPE_BOT_GATE_RECALL_DROP", defaults.gate_recall_drop),
+        port=int(_number(env, "PORT", defaults.port, int, minimum=1)),
         outbox_retry_seconds=_number(env, "SCOPE_BOT_OUTBOX_RETRY_SECONDS", defaults.outbox_retry_seconds, minimum=0.1),
     )
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Collection, Iterable, TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -21,6 +22,9 @@ from bot.errors import NotFoundError, StoreError
 QUOTE_STATUSES = ("new", "feasible", "quote_sent", "declined")
 FEEDBACK_STATUSES = ("pending", "accepted", "discarded")
 QUOTE_INSERT_ATTEMPTS = 20
+# Rows per transaction of a bulk feedback import: short write locks, so other workers' writes (inside Slack's
+# 3-second acknowledgement) never wait behind a whole 100k-row import.
+FEEDBACK_BATCH_ROWS = 1000
 
 
 def _now() -> datetime:
@@ -97,6 +101,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 done_at VARCHAR(40))""",
         ],
     ),
+    (2, "outbox: calls given up for good", ["ALTER TABLE outbox ADD COLUMN failed_at VARCHAR(40)"]),
 ]
 
 metadata = sa.MetaData()
@@ -142,7 +147,7 @@ outbox = sa.Table(
     "outbox",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    *(sa.Column(c, _str) for c in ("created_at", "method", "payload", "purpose", "last_error", "next_attempt_at", "done_at")),
+    *(sa.Column(c, _str) for c in ("created_at", "method", "payload", "purpose", "last_error", "next_attempt_at", "done_at", "failed_at")),
     sa.Column("purpose_id", sa.Integer),
     sa.Column("attempts", sa.Integer),
 )
@@ -222,6 +227,40 @@ class OutboxItem:
     attempts: int
 
 
+class OutboxCall(TypedDict):
+    """A Slack Web API call to queue in the outbox, as a caller hands it to the store."""
+
+    method: str
+    payload: dict[str, Any]
+    purpose: str
+
+
+# Builds the Slack calls that announce a quote request (or its new status) from the stored row: called inside
+# the write transaction, so the row and its announcements are committed together or not at all.
+Announcements = Callable[[QuoteRequest], list[OutboxCall]]
+
+
+def _outbox_row(*, method: str, payload: dict[str, Any], purpose: str, purpose_id: int | None) -> dict[str, Any]:
+    return {
+        "created_at": _iso(_now()),
+        "method": method,
+        "payload": json.dumps(payload),
+        "purpose": purpose,
+        "purpose_id": purpose_id,
+        "attempts": 0,
+        "next_attempt_at": _iso_precise(_now()),
+    }
+
+
+def _queue_announcements(conn: Connection, quote: QuoteRequest, announcements: Announcements | None) -> None:
+    for call in announcements(quote) if announcements else []:
+        conn.execute(
+            outbox.insert().values(
+                **_outbox_row(method=call["method"], payload=call["payload"], purpose=call["purpose"], purpose_id=quote.id)
+            )
+        )
+
+
 def _quote(row: Any) -> QuoteRequest:
     m = row._mapping
     return QuoteRequest(**{f: m[f] for f in QuoteRequest.__dataclass_fields__})
@@ -233,7 +272,7 @@ def _feedback(row: Any) -> FeedbackItem:
 
 
 class Store:
-    """The database: open with Store.open(url); every method is one short transaction."""
+    """The database: open with Store.open(url); every method is one short transaction (bulk imports: one per batch)."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -281,6 +320,11 @@ class Store:
             return False
         return True
 
+    def prune_processed_events(self, *, older_than_days: float = 7) -> int:
+        """Forget event ids older than `older_than_days` (Slack retries within minutes); returns how many."""
+        cutoff = _iso(_now() - timedelta(days=older_than_days))
+        return self._tx(lambda c: c.execute(processed_events.delete().where(processed_events.c.received_at < cutoff)).rowcount)
+
     # --- verdict log -----------------------------------------------------------------------------------------
 
     def log_verdict(self, **fields: Any) -> int:
@@ -303,8 +347,11 @@ class Store:
 
     # --- quote requests --------------------------------------------------------------------------------------
 
-    def create_quote(self, *, submission_key: str, **fields: Any) -> tuple[QuoteRequest, bool]:
-        """Store a quote request with the next reference Q-YYYY-NNNN; (request, created). Same key -> same request."""
+    def create_quote(
+        self, *, submission_key: str, announcements: Announcements | None = None, **fields: Any
+    ) -> tuple[QuoteRequest, bool]:
+        """Store a quote request with the next reference Q-YYYY-NNNN, and the outbox calls `announcements` builds
+        for it, in one transaction; (request, created). Same key -> same request, nothing queued again."""
 
         def work(conn: Connection) -> tuple[QuoteRequest, bool]:
             existing = conn.execute(quote_requests.select().where(quote_requests.c.submission_key == submission_key)).first()
@@ -330,7 +377,9 @@ class Store:
             }
             new_id = conn.execute(quote_requests.insert().values(**values)).inserted_primary_key[0]
             conn.execute(quote_status_log.insert().values(quote_id=new_id, at=_iso(now), status="new", user_id=fields.get("requester_id")))
-            return _quote(conn.execute(quote_requests.select().where(quote_requests.c.id == new_id)).one()), True
+            quote = _quote(conn.execute(quote_requests.select().where(quote_requests.c.id == new_id)).one())
+            _queue_announcements(conn, quote, announcements)
+            return quote, True
 
         for _ in range(QUOTE_INSERT_ATTEMPTS):
             try:
@@ -359,30 +408,47 @@ class Store:
             query = query.where(quote_requests.c.created_at >= _iso(_now() - timedelta(days=days)))
         return self._tx(lambda c: [_quote(r) for r in c.execute(query)])
 
+    def quote_count(self, *, days: int) -> int:
+        """How many quote requests arrived in the last `days` days."""
+        since = _iso(_now() - timedelta(days=days))
+        query = sa.select(sa.func.count()).select_from(quote_requests).where(quote_requests.c.created_at >= since)
+        return self._tx(lambda c: c.execute(query).scalar())
+
     def quote_history(self, quote_id: int) -> list[dict[str, Any]]:
         """Status changes of one quote request, oldest first."""
         query = quote_status_log.select().where(quote_status_log.c.quote_id == quote_id).order_by(quote_status_log.c.id)
         return self._tx(lambda c: [{"at": r.at, "status": r.status, "user_id": r.user_id} for r in c.execute(query)])
 
-    def set_quote_status(self, ref: str, *, status: str, user_id: str | None) -> tuple[QuoteRequest, bool]:
-        """Change the status; (request, changed). Setting the status it already has changes nothing."""
+    def set_quote_status(
+        self, ref: str, *, status: str, user_id: str | None, announcements: Announcements | None = None
+    ) -> tuple[QuoteRequest, bool]:
+        """Change the status; (request, changed). Only a real change logs it and queues the outbox calls
+        `announcements` builds from the updated request, in the same transaction; a repeat changes nothing."""
         if status not in QUOTE_STATUSES:
             raise StoreError(f"unknown quote status {status!r}")
-        current = self.quote(ref)
-        if current.status == status:
-            return current, False
+        key = ref.strip().upper()
         now = _iso(_now())
 
-        def work(conn: Connection) -> None:
-            conn.execute(
-                quote_requests.update()
-                .where(quote_requests.c.id == current.id)
-                .values(status=status, updated_at=now, decided_by=user_id)
+        def work(conn: Connection) -> tuple[QuoteRequest, bool]:
+            quote_id = conn.execute(sa.select(quote_requests.c.id).where(quote_requests.c.ref == key)).scalar()
+            if quote_id is None:
+                raise NotFoundError(f"no quote request {ref!r}")
+            # The guard is in the UPDATE itself: of two simultaneous clicks on one button, only one changes a row.
+            changed = (
+                conn.execute(
+                    quote_requests.update()
+                    .where(quote_requests.c.id == quote_id, quote_requests.c.status != status)
+                    .values(status=status, updated_at=now, decided_by=user_id)
+                ).rowcount
+                == 1
             )
-            conn.execute(quote_status_log.insert().values(quote_id=current.id, at=now, status=status, user_id=user_id))
+            quote = _quote(conn.execute(quote_requests.select().where(quote_requests.c.id == quote_id)).one())
+            if changed:
+                conn.execute(quote_status_log.insert().values(quote_id=quote_id, at=now, status=status, user_id=user_id))
+                _queue_announcements(conn, quote, announcements)
+            return quote, changed
 
-        self._tx(work)
-        return self.quote(ref), True
+        return self._tx(work)
 
     def set_quote_staff_message(self, quote_id: int, *, channel_id: str, ts: str) -> None:
         """Remember where the staff post of a quote request is, to update it on status changes."""
@@ -428,12 +494,17 @@ class Store:
         return self.feedback_item(new_id), True
 
     def add_feedback_many(self, items: Iterable[dict[str, Any]]) -> int:
-        """Insert many accepted feedback items in one transaction (imports); returns the count."""
+        """Insert many accepted feedback items (imports), FEEDBACK_BATCH_ROWS per transaction; returns the count.
+
+        A failure stops the import after the batches already committed: check the items before (the CLI does).
+        """
         now = _iso(_now())
-        rows = [{"created_at": now, "reviewed_at": now, "status": "accepted", **item} for item in items]
-        if rows:
-            self._tx(lambda c: c.execute(feedback.insert(), rows))
-        return len(rows)
+        rows = ({"created_at": now, "reviewed_at": now, "status": "accepted", **item} for item in items)
+        count = 0
+        while batch := list(islice(rows, FEEDBACK_BATCH_ROWS)):
+            self._tx(lambda c, batch=batch: c.execute(feedback.insert(), batch))
+            count += len(batch)
+        return count
 
     def feedback_item(self, feedback_id: int) -> FeedbackItem:
         """One feedback item; NotFoundError otherwise."""
@@ -458,32 +529,23 @@ class Store:
 
     def review_feedback(self, feedback_id: int, *, accept: bool, reviewer: str) -> tuple[FeedbackItem, bool]:
         """Accept or discard a pending item; (item, changed). Already reviewed items stay as they are."""
-        item = self.feedback_item(feedback_id)
-        if item.status != "pending":
-            return item, False
         status = "accepted" if accept else "discarded"
-        self._tx(
+        # The guarded UPDATE decides: of two simultaneous reviews of one item, only one changes it.
+        changed = self._tx(
             lambda c: c.execute(
                 feedback.update()
                 .where(feedback.c.id == feedback_id, feedback.c.status == "pending")
                 .values(status=status, reviewed_by=reviewer, reviewed_at=_iso(_now()))
-            )
+            ).rowcount
+            == 1
         )
-        return self.feedback_item(feedback_id), True
+        return self.feedback_item(feedback_id), changed
 
     # --- outbox: Slack calls that failed and are retried later -------------------------------------------------
 
     def enqueue(self, *, method: str, payload: dict[str, Any], purpose: str, purpose_id: int | None = None) -> int:
         """Remember a Slack Web API call to (re)try; returns its id."""
-        values = {
-            "created_at": _iso(_now()),
-            "method": method,
-            "payload": json.dumps(payload),
-            "purpose": purpose,
-            "purpose_id": purpose_id,
-            "attempts": 0,
-            "next_attempt_at": _iso_precise(_now()),
-        }
+        values = _outbox_row(method=method, payload=payload, purpose=purpose, purpose_id=purpose_id)
         return self._tx(lambda c: c.execute(outbox.insert().values(**values)).inserted_primary_key[0])
 
     def claim_outbox_item(self, item_id: int, *, lease_seconds: float) -> OutboxItem | None:
@@ -495,7 +557,12 @@ class Store:
         def work(conn: Connection) -> OutboxItem | None:
             claimed = conn.execute(
                 outbox.update()
-                .where(outbox.c.id == item_id, outbox.c.done_at.is_(None), outbox.c.next_attempt_at <= now)
+                .where(
+                    outbox.c.id == item_id,
+                    outbox.c.done_at.is_(None),
+                    outbox.c.failed_at.is_(None),
+                    outbox.c.next_attempt_at <= now,
+                )
                 .values(next_attempt_at=lease)
             ).rowcount
             if not claimed:
@@ -505,14 +572,21 @@ class Store:
 
         return self._tx(work)
 
-    def claim_due_outbox(self, *, lease_seconds: float, limit: int = 20) -> list[OutboxItem]:
-        """Claim up to `limit` due calls, oldest first (see claim_outbox_item)."""
+    def claim_due_outbox(
+        self, *, lease_seconds: float, limit: int = 20, purpose_id: int | None = None, purposes: Collection[str] | None = None
+    ) -> list[OutboxItem]:
+        """Claim up to `limit` due calls, oldest first (see claim_outbox_item), optionally only those of one
+        `purpose_id` and `purposes`."""
         query = (
             sa.select(outbox.c.id)
-            .where(outbox.c.done_at.is_(None), outbox.c.next_attempt_at <= _iso_precise(_now()))
+            .where(outbox.c.done_at.is_(None), outbox.c.failed_at.is_(None), outbox.c.next_attempt_at <= _iso_precise(_now()))
             .order_by(outbox.c.id)
             .limit(limit)
         )
+        if purpose_id is not None:
+            query = query.where(outbox.c.purpose_id == purpose_id)
+        if purposes is not None:
+            query = query.where(outbox.c.purpose.in_(list(purposes)))
         ids = self._tx(lambda c: [r.id for r in c.execute(query)])
         claimed = (self.claim_outbox_item(i, lease_seconds=lease_seconds) for i in ids)
         return [item for item in claimed if item is not None]
@@ -521,20 +595,35 @@ class Store:
         """Mark a call as delivered."""
         self._tx(lambda c: c.execute(outbox.update().where(outbox.c.id == item_id).values(done_at=_iso(_now()))))
 
-    def outbox_failed(self, item_id: int, *, error: str, retry_in: float) -> None:
-        """Count a failed attempt and schedule the next one."""
+    def outbox_failed(self, item_id: int, *, error: str, retry_in: float, count_attempt: bool = True) -> None:
+        """Schedule the next attempt of a failed call; count_attempt=False when Slack only asked us to wait."""
         later = _iso_precise(_now() + timedelta(seconds=retry_in))
+        attempts = outbox.c.attempts + 1 if count_attempt else outbox.c.attempts
+        self._tx(
+            lambda c: c.execute(
+                outbox.update().where(outbox.c.id == item_id).values(attempts=attempts, last_error=error[:2000], next_attempt_at=later)
+            )
+        )
+
+    def outbox_given_up(self, item_id: int, *, error: str) -> None:
+        """Mark a call as failed for good: it is never tried again."""
         self._tx(
             lambda c: c.execute(
                 outbox.update()
                 .where(outbox.c.id == item_id)
-                .values(attempts=outbox.c.attempts + 1, last_error=error[:2000], next_attempt_at=later)
+                .values(attempts=outbox.c.attempts + 1, last_error=error[:2000], failed_at=_iso(_now()))
             )
         )
 
     def pending_outbox_count(self) -> int:
-        """Calls not yet delivered."""
-        return self._tx(lambda c: c.execute(sa.select(sa.func.count()).select_from(outbox).where(outbox.c.done_at.is_(None))).scalar())
+        """Calls not yet delivered and still being tried."""
+        query = sa.select(sa.func.count()).select_from(outbox).where(outbox.c.done_at.is_(None), outbox.c.failed_at.is_(None))
+        return self._tx(lambda c: c.execute(query).scalar())
+
+    def failed_outbox_count(self) -> int:
+        """Calls given up for good (a permanent Slack error, or too many attempts)."""
+        query = sa.select(sa.func.count()).select_from(outbox).where(outbox.c.failed_at.is_not(None))
+        return self._tx(lambda c: c.execute(query).scalar())
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

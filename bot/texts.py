@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from model.catalog import IN_SCOPE, OUT_OF_SCOPE, UNSURE
 
 # The seed tables' own words for the verdicts.
@@ -21,6 +23,7 @@ STRINGS = {
         "why": "Ausschlaggebend",
         "unsure_line": "Ich bin mir nicht sicher, ob das im Support-Umfang liegt.",
         "unsure_handover": "Ein Support-Mitarbeiter schaut sich das an.",
+        "unsure_handover_private": "Bitte stell die Frage im Support-Channel, dort übernimmt ein Support-Mitarbeiter.",
         "likely": "Am ehesten",
         "not_a_request": "Das sieht nicht nach einer Support-Anfrage aus. Frag mich z. B. `/scope Wer richtet mir den Kubernetes-Cluster ein?`",
         "request_quote": "Angebot anfordern",
@@ -43,6 +46,7 @@ STRINGS = {
         "quote_contact": "Kontakt (E-Mail oder Telefon)",
         "quote_confirm": "Danke! Deine Angebotsanfrage *{ref}* ist eingegangen. Ein Mitarbeiter prüft die Durchführbarkeit und meldet sich.",
         "quote_status_changed": "Update zu deiner Angebotsanfrage *{ref}*: {status}.",
+        "quote_status_staff_only": "Nur Support-Mitarbeiter können den Status einer Angebotsanfrage ändern.",
         "err_what": "Bitte beschreibe in mindestens 10 Zeichen, was gemacht werden soll.",
         "err_timeline": "Bitte gib einen Zeitrahmen an.",
         "err_contact": "Bitte gib eine E-Mail-Adresse oder Telefonnummer an.",
@@ -58,6 +62,7 @@ STRINGS = {
         "why": "Decisive terms",
         "unsure_line": "I'm not sure whether this is in the scope of support.",
         "unsure_handover": "A support agent will take a look.",
+        "unsure_handover_private": "Please ask in the support channel, where a support agent will pick it up.",
         "likely": "Most likely",
         "not_a_request": "That doesn't look like a support request. Ask me e.g. `/scope Will you set up my Kubernetes cluster?`",
         "request_quote": "Request a quote",
@@ -80,6 +85,7 @@ STRINGS = {
         "quote_contact": "Contact (email or phone)",
         "quote_confirm": "Thanks! Your quote request *{ref}* has been received. A staff member will check its feasibility and get back to you.",
         "quote_status_changed": "Update on your quote request *{ref}*: {status}.",
+        "quote_status_staff_only": "Only support staff can change the status of a quote request.",
         "err_what": "Please describe in at least 10 characters what should be done.",
         "err_timeline": "Please give a timeline.",
         "err_contact": "Please give an email address or phone number.",
@@ -106,8 +112,11 @@ def escape(text: str) -> str:
 
 
 def excerpt(text: str, *, limit: int, lang: str) -> str:
-    """`text` escaped and cut to `limit` characters for echoing in a reply."""
-    text = " ".join(text.split())
+    """Slack message text cut to `limit` characters and escaped for echoing in a reply.
+
+    Slack delivers &, < and > already as entities; they are decoded first so they are escaped exactly once.
+    """
+    text = " ".join(html.unescape(text).split())
     if len(text) > limit:
         text = text[:limit].rstrip() + " … " + t(lang, "truncated")
     return escape(text)

@@ -27,6 +27,7 @@ class Triage:
 
     @property
     def verdict(self) -> str:
+        """The prediction's verdict."""
         return self.prediction.verdict
 
 
@@ -47,7 +48,7 @@ def triage_message(
     prediction = classifier.classify(text)
     lang = detect_language(text)
     row = catalog.row(prediction.label)
-    product_name = catalog.product(row.product).name if row.product else ""
+    product_name = catalog.product_name(row)
     verdict_id = store.log_verdict(
         source=source,
         team_id=team_id,

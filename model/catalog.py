@@ -79,6 +79,10 @@ class Catalog:
                 return p
         raise CatalogError(f"{self.source}: unknown product {product_id!r}")
 
+    def product_name(self, row: Row) -> str:
+        """Name of the row's product ("" for the `none` pseudo-row)."""
+        return self.product(row.product).name if row.product else ""
+
     def rows_of(self, product_id: str) -> tuple[Row, ...]:
         """The rows of one product, in catalog order."""
         return tuple(r for r in self.rows if r.product == product_id)

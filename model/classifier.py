@@ -44,6 +44,10 @@ class Classifier:
         classifier.manifest = manifest
         return classifier
 
+    def snapshot(self) -> "Classifier":
+        """The model serving now (itself; a hot-reloading wrapper returns the one it holds)."""
+        return self
+
     def classify(self, text: str) -> Prediction:
         """Classify one message."""
         return self.classify_many([text])[0]

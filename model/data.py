@@ -100,10 +100,12 @@ def load_dev_set(path: Path | str, catalog: Catalog) -> Dataset:
         examples = _check_examples(examples, f"{path}: key 'labels.{label}'")
         texts.extend(examples)
         labels.extend([label] * len(examples))
+    if not texts:
+        raise TrainingDataError(f"{path}: key 'labels' is empty: nothing to evaluate on")
     return Dataset(texts=tuple(texts), labels=tuple(labels))
 
 
-def dataset_from_pairs(pairs: list[tuple[str, str]], catalog: Catalog, source: str) -> Dataset:
+def dataset_from_pairs(pairs: list[tuple[str, str]], *, catalog: Catalog, source: str) -> Dataset:
     """Build a Dataset from (text, label) pairs, e.g. accepted feedback, checking every label."""
     for i, (text, label) in enumerate(pairs):
         _check_label(label, catalog, f"{source}[{i}]")

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli.common import json_lines
+from bot.model_lock import model_change_lock
 from bot.settings import Settings
 from model.artifacts import ModelStore
 from model.catalog import load_catalog
@@ -45,11 +47,19 @@ def load_classifier(settings: Settings, path: Path | None = None) -> Classifier:
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
+    """Train on training_data/, save a new version and make it current (explicit admin action: no gate)."""
     store = ModelStore(settings.model_dir)
     if args.if_missing and store.current_version():
         Classifier.load(settings.model_dir)  # a broken current model must fail loudly, not be papered over
         print(f"model {store.current_version()} is current; nothing to train")
         return 0
+    with model_change_lock(settings.model_dir, action="training"):
+        manifest = _train_and_promote(settings, store=store, tune=not args.no_tune)
+    print(f"model {manifest.version} is current")
+    return 0
+
+
+def _train_and_promote(settings: Settings, *, store: ModelStore, tune: bool):
     steps = 5
 
     def step(n: int, text: str) -> None:
@@ -66,18 +76,20 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
         train=train,
         dev=dev,
         label_info=catalog.label_info(),
-        tune=not args.no_tune,
+        tune=tune,
         progress=lambda line: print(f"      {line}", flush=True),
     )
     step(4, f"saving to {store.versions_dir}")
     manifest = save_trained(store, trained, parent_version=store.current_version())
     step(5, f"promoting {manifest.version} to current")
     store.promote(manifest.version)
-    print(f"model {manifest.version} is current")
-    return 0
+    return manifest
 
 
 def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+
+
+    """Score a model on the dev set (or --data): report, JSON and confusion PNG."""
     classifier = load_classifier(settings, args.model)
     catalog = load_catalog(settings.catalog_path)
     data = load_dev_set(args.data or settings.dev_path, catalog)
@@ -98,13 +110,7 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
 
 def _jsonl_records(stream: Any) -> list[tuple[int, str]]:
     records = []
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError as exc:
-            raise InputError(f"stdin line {number}: invalid JSON ({exc.msg})") from exc
+    for number, obj in json_lines(stream.read(), source="stdin", error=InputError):
         if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
             raise InputError(f'stdin line {number}: expected an object with a string "text" key')
         if not obj["text"].strip():
@@ -114,6 +120,9 @@ def _jsonl_records(stream: Any) -> list[tuple[int, str]]:
 
 
 def cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
+
+
+    """Classify one message for a human, or JSON Lines from stdin for programs."""
     if args.jsonl:
         if args.text:
             raise InputError("give either TEXT or --jsonl, not both")
@@ -129,7 +138,7 @@ def cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
     prediction = classifier.classify(args.text)
     lang = detect_language(args.text)
     row = catalog.row(prediction.label)
-    product = catalog.product(row.product).name if row.product else "-"
+    product = catalog.product_name(row) or "-"
     print(f"verdict      {prediction.verdict}" + (" (low confidence)" if prediction.low_confidence else ""))
     print(f"row          {row.id}: {row.title(lang)}")
     print(f"product      {product}")

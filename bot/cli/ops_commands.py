@@ -7,14 +7,16 @@ import csv
 import io
 import json
 import sys
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
+from bot.cli.common import json_lines, open_store
 from bot.errors import ValidationError
 from bot.feedback import check_label, record_feedback
+from bot.model_lock import model_change_lock
 from bot.retrain import format_report, retrain
 from bot.settings import Settings
+from bot.texts import escape
 from bot.store import FEEDBACK_STATUSES, FeedbackItem, Store
 from model.artifacts import ModelStore
 from model.catalog import Catalog, load_catalog
@@ -63,20 +65,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_models_rollback)
 
 
-@contextmanager
-def open_store(settings: Settings) -> Iterator[Store]:
-    """The database for one command, closed afterwards."""
-    store = Store.open(settings.db_url)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
 # --- retrain ---------------------------------------------------------------------------------------------------
 
 
 def cmd_retrain(args: argparse.Namespace, settings: Settings) -> int:
+
+
+    """Nightly retraining; exit 0 whether the candidate is promoted or rejected."""
     with open_store(settings) as store:
         # Progress goes to stderr so that stdout is exactly the report (one JSON object with --json).
         report = retrain(settings=settings, store=store, progress=lambda line: print(line, file=sys.stderr, flush=True))
@@ -93,7 +88,8 @@ def _post_report(settings: Settings, *, store: Store, text: str) -> None:
     from bot.outbox import Outbox
 
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    payload = {"channel": settings.report_channel, "text": f"scope-bot nightly retraining\n```{text[:3500]}```"}
+    # The report quotes feedback texts users wrote: escaped, so none can ping anyone from the report channel.
+    payload = {"channel": settings.report_channel, "text": f"scope-bot nightly retraining\n```{escape(text[:3500])}```"}
     if not Outbox(store, client, retry_seconds=settings.outbox_retry_seconds).send("chat.postMessage", payload, purpose="retrain_report"):
         print("scope-bot: warning: retrain report not posted yet; the running bot retries it", file=sys.stderr)
 
@@ -107,6 +103,9 @@ def _short(text: str, width: int = 70) -> str:
 
 
 def cmd_feedback_add(args: argparse.Namespace, settings: Settings) -> int:
+
+
+    """Store one trusted correction from the CLI."""
     catalog = load_catalog(settings.catalog_path)
     with open_store(settings) as store:
         item, _ = record_feedback(
@@ -117,6 +116,9 @@ def cmd_feedback_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_feedback_list(args: argparse.Namespace, settings: Settings) -> int:
+
+
+    """List feedback, oldest first."""
     with open_store(settings) as store:
         items = store.feedback_items(status=args.status)
     if args.json:
@@ -146,17 +148,7 @@ def _pair(record: Any, catalog: Catalog, where: str) -> dict[str, str]:
 
 
 def _read_jsonl(path: Path, text: str, catalog: Catalog) -> list[dict[str, str]]:
-    pairs = []
-    # split on \n only: str.splitlines would also cut at U+2028, which JSON may carry unescaped
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            raise ValidationError(f"{path} line {number}: invalid JSON ({exc.msg})") from exc
-        pairs.append(_pair(record, catalog, f"{path} line {number}"))
-    return pairs
+    return [_pair(record, catalog, f"{path} line {number}") for number, record in json_lines(text, source=str(path), error=ValidationError)]
 
 
 def _read_csv(path: Path, text: str, catalog: Catalog) -> list[dict[str, str]]:
@@ -190,6 +182,9 @@ def read_feedback_file(path: Path, catalog: Catalog) -> list[dict[str, str]]:
 
 
 def cmd_feedback_import(args: argparse.Namespace, settings: Settings) -> int:
+
+
+    """Import JSON Lines or CSV corrections; all lines are checked before any is stored."""
     catalog = load_catalog(settings.catalog_path)
     pairs = read_feedback_file(args.file, catalog)  # every line checked before anything is written
     with open_store(settings) as store:
@@ -201,6 +196,9 @@ def cmd_feedback_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
+
+
+    """Write accepted feedback as JSON Lines to stdout."""
     with open_store(settings) as store:
         items = store.accepted_feedback()
     for i in items:
@@ -237,6 +235,9 @@ def _ask(item: FeedbackItem) -> str:
 
 
 def cmd_feedback_review(args: argparse.Namespace, settings: Settings) -> int:
+
+
+    """Accept or discard pending feedback, interactively or by id."""
     with open_store(settings) as store:
         if args.accept is not None or args.discard is not None:
             _review(store, args.accept if args.accept is not None else args.discard, accept=args.accept is not None)
@@ -261,6 +262,9 @@ def cmd_feedback_review(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_models_list(args: argparse.Namespace, settings: Settings) -> int:
+
+
+    """List model versions with their figures; * marks current."""
     model_store = ModelStore(settings.model_dir)
     current = model_store.current_version()
     rows = []
@@ -295,16 +299,20 @@ def cmd_models_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_models_promote(args: argparse.Namespace, settings: Settings) -> int:
+    """Make VERSION current after checking it loads."""
     model_store = ModelStore(settings.model_dir)
     before = model_store.current_version()
-    model_store.promote(args.version)
+    with model_change_lock(settings.model_dir, action="a promotion"):
+        model_store.promote(args.version)
     print(f"model {args.version} is current (was {before or 'none'})")
     return 0
 
 
 def cmd_models_rollback(args: argparse.Namespace, settings: Settings) -> int:
+    """Make the previously current version current again."""
     model_store = ModelStore(settings.model_dir)
     before = model_store.current_version()
-    previous = model_store.rollback()
+    with model_change_lock(settings.model_dir, action="a rollback"):
+        previous = model_store.rollback()
     print(f"rolled back: model {previous} is current (was {before})")
     return 0

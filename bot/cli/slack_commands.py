@@ -4,26 +4,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 
+from bot.cli.common import open_store
 from bot.quotes import quote_summary
 from bot.settings import Settings, require_slack
 from bot.store import QUOTE_STATUSES, Store
 from model.catalog import load_catalog
 from model.classifier import Classifier
 
-DEFAULT_PORT = 3000
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add run, serve, shell and quotes."""
     p = sub.add_parser("run", help="connect to Slack if credentials are set (Socket Mode or HTTP), else open the shell")
-    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", DEFAULT_PORT)), help="HTTP port (default 3000 or $PORT)")
+    p.add_argument("--port", type=int, help="HTTP port (default $PORT or 3000)")
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("serve", help="HTTP mode: /slack/events and /healthz under gunicorn")
     p.add_argument("--host", default="0.0.0.0")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument("--port", type=int, help="HTTP port (default $PORT or 3000)")
     p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     p.set_defaults(handler=cmd_serve)
 
@@ -49,14 +47,20 @@ def _preflight(settings: Settings, *, http: bool) -> None:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+
+
+    """HTTP mode under gunicorn after checking settings, model and database."""
     from bot.server import serve
 
     _preflight(settings, http=True)
-    serve(settings, host=args.host, port=args.port, workers=args.workers)
+    serve(settings, host=args.host, port=args.port or settings.port, workers=args.workers)
     return 0
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+
+
+    """Slack when credentials are set (Socket Mode or HTTP), the local shell otherwise."""
     if not settings.slack_enabled:
         print("No SLACK_BOT_TOKEN set: starting the local shell (see README, 'Connect to Slack').")
         return cmd_shell(args, settings)
@@ -71,19 +75,20 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_shell(args: argparse.Namespace, settings: Settings) -> int:
+
+
+    """The interactive local shell."""
     from bot.shell import Shell
 
-    store = Store.open(settings.db_url)
-    try:
+    with open_store(settings) as store:
         Shell(classifier=Classifier.load(settings.model_dir), catalog=load_catalog(settings.catalog_path), store=store).run()
-    finally:
-        store.close()
     return 0
 
 
 def cmd_quotes_list(args: argparse.Namespace, settings: Settings) -> int:
-    store = Store.open(settings.db_url)
-    quotes = store.quotes(status=args.status)
+    """Quote requests, newest first."""
+    with open_store(settings) as store:
+        quotes = store.quotes(status=args.status)
     if args.json:
         print(json.dumps([q.to_dict() for q in quotes], ensure_ascii=False))
         return 0
@@ -98,9 +103,10 @@ def cmd_quotes_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_quotes_show(args: argparse.Namespace, settings: Settings) -> int:
-    store = Store.open(settings.db_url)
-    quote = store.quote(args.ref)
-    history = store.quote_history(quote.id)
+    """One quote request with its status history."""
+    with open_store(settings) as store:
+        quote = store.quote(args.ref)
+        history = store.quote_history(quote.id)
     if args.json:
         print(json.dumps({**quote.to_dict(), "history": history}, ensure_ascii=False))
         return 0

@@ -128,7 +128,7 @@ def test_every_reply_ends_with_feedback_controls_for_its_verdict(kind, triage, c
 
 def test_reply_blocks_stay_within_slack_limits(triage, catalog):
     for tri in (triage(OUT_DE, OUT_OF_SCOPE), triage(IN_EN, IN_SCOPE)):
-        reply = blocks.verdict_blocks(tri, catalog=catalog, echo=True)
+        reply = blocks.verdict_blocks(tri, catalog=catalog, private=True)
         assert len(reply) <= 50
         for b in reply:
             if b["type"] == "section":
@@ -142,11 +142,11 @@ def test_reply_blocks_stay_within_slack_limits(triage, catalog):
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_option_texts_fit_slacks_limit_and_long_titles_are_shortened_visibly(lang, catalog):
     for row in [*catalog.rows, catalog.none_row]:
-        text = blocks.row_option_text(row, catalog, lang)
+        text = blocks.row_option_text(row, catalog=catalog, lang=lang)
         assert len(text) <= blocks.OPTION_TEXT_LIMIT, text
         full = f"{catalog.product(row.product).name.removeprefix('centron ') if row.product else '—'} · {row.title(lang)}"
         assert text == full if len(full) <= blocks.OPTION_TEXT_LIMIT else (text.endswith("…") and full.startswith(text[:-1]))
-    orders = blocks.row_option_text(catalog.row("cstack.orders"), catalog, lang)
+    orders = blocks.row_option_text(catalog.row("cstack.orders"), catalog=catalog, lang=lang)
     assert orders.startswith("cStack · ") and orders.endswith("…")
 
 
@@ -192,18 +192,18 @@ def assert_no_user_control_sequences(node):
 
 def test_echoed_request_is_escaped(triage, catalog):
     tri = triage(HOSTILE_REQUEST, OUT_OF_SCOPE)
-    reply = blocks.verdict_blocks(tri, catalog=catalog, echo=True)
+    reply = blocks.verdict_blocks(tri, catalog=catalog, private=True)
     assert reply[0]["type"] == "context"
     assert reply[0]["elements"][0]["text"].startswith("> &lt;!channel&gt; &lt;@U123&gt; &amp; &lt;https://x|y&gt; please")
     assert_no_user_control_sequences(reply)
     assert "<!" not in json.dumps(reply)  # no support group configured: no bot mention either
     assert_no_user_control_sequences(blocks.verdict_text(tri))
-    assert HOSTILE not in json.dumps(blocks.verdict_blocks(tri, catalog=catalog, echo=False), ensure_ascii=False)
+    assert HOSTILE not in json.dumps(blocks.verdict_blocks(tri, catalog=catalog, private=False), ensure_ascii=False)
 
 
 def test_echo_of_a_long_request_is_cut(triage, catalog):
     tri = triage(OUT_EN + " " + "Details follow. " * 100, OUT_OF_SCOPE)
-    echo = blocks.verdict_blocks(tri, catalog=catalog, echo=True)[0]["elements"][0]["text"]
+    echo = blocks.verdict_blocks(tri, catalog=catalog, private=True)[0]["elements"][0]["text"]
     assert echo.endswith("(truncated)") and len(echo) < blocks.REPLY_ECHO_CHARS + 30
 
 

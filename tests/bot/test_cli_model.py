@@ -113,3 +113,14 @@ def test_train_if_missing_keeps_a_working_current_model(env, model_root):
     result = run(["train", "--if-missing"], env=env)
     assert result.returncode == 0 and "nothing to train" in result.stdout
     assert (model_root / "current").read_text() == before
+
+
+def test_train_refuses_to_run_beside_a_retrain(env, model_root):
+    from filelock import FileLock
+
+    from bot.model_lock import LOCK_FILE
+
+    before = (model_root / "current").read_text()
+    with FileLock(model_root / LOCK_FILE, timeout=0):
+        assert_one_line_error(run(["train", "--no-tune"], env=env), "not starting training")
+    assert (model_root / "current").read_text() == before

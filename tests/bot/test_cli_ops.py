@@ -10,7 +10,7 @@ import pytest
 from filelock import FileLock
 
 from bot.cli import main
-from bot.retrain import LOCK_FILE
+from bot.model_lock import LOCK_FILE
 from bot.store import Store
 from model.artifacts import ModelStore
 from model.classifier import Classifier
@@ -264,3 +264,13 @@ def test_retrain_report_is_posted_to_the_report_channel(env, capsys, monkeypatch
     assert "nightly retraining" in post.params["text"]
     assert out.strip().splitlines()[0] in post.params["text"]
     assert Store.open(f"sqlite:///{env['db']}").pending_outbox_count() == 0
+
+
+def test_train_and_promote_wait_for_no_one_while_the_lock_is_held(env, capsys):
+    versions_before = ModelStore(env["models"]).versions()
+    with FileLock(env["models"] / LOCK_FILE, timeout=0):
+        code, _, err = run(capsys, "models", "rollback")
+        assert_one_line_error(code, err, "not starting a rollback")
+        code, _, err = run(capsys, "models", "promote", versions_before[-1].version)
+        assert_one_line_error(code, err, "not starting a promotion")
+    assert ModelStore(env["models"]).versions() == versions_before

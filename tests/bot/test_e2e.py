@@ -271,6 +271,8 @@ def test_healthz_reports_the_model_version(server, e2e_model_root):
     assert health["status"] == "ok"
     assert health["model_version"] == ModelStore(e2e_model_root).current_version()
     assert isinstance(health["pending_slack_calls"], int)
+    assert health["failed_slack_calls"] == 0
+    assert health["background_tasks"] == {"model-reload": True, "outbox": True, "prune-events": True}
 
 
 def test_mention_gets_a_threaded_reply_with_the_verdict_and_its_metadata(server, fake, classifier):

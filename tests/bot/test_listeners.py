@@ -5,12 +5,15 @@ Bolt acknowledges first and runs the listener on its thread pool, so Slack calls
 """
 
 import json
+import time
 
 import pytest
 from slack_bolt.request import BoltRequest
+from slack_sdk import WebClient
 
 from bot import blocks
 from bot.app import create_app
+from bot.outbox import Outbox
 from bot.store import Store
 from bot.texts import t
 from model.catalog import NONE_LABEL, OUT_OF_SCOPE, UNSURE
@@ -206,20 +209,70 @@ def test_quote_submission_is_stored_posted_to_staff_and_confirmed(app, fake, sto
     assert quote.staff_channel_id == "C0QUOTES" and quote.staff_message_ts
 
 
+def test_quote_submission_is_kept_in_the_outbox_when_slack_fails_and_sent_once_later(bot_settings, classifier, store, fake, caplog):
+    app = create_app(bot_settings.with_overrides(outbox_retry_seconds=0.05), classifier, store)
+    _, opened = open_quote_modal(app, fake)
+    fake.fail("chat.postMessage", times=2)
+    assert interact(app, view_submission(opened.params["view"], GOOD_ANSWERS, view_id="V0DOWN")).body == ""
+    [quote] = store.quotes()  # stored before the modal closed
+    deadline = time.monotonic() + 10
+    while len([r for r in caplog.records if r.name == "bot.outbox" and "failed (attempt 1)" in r.getMessage()]) < 2:
+        assert time.monotonic() < deadline, "the listener did not try to send both announcements"
+        time.sleep(0.02)
+    assert store.pending_outbox_count() == 2 and fake.calls_to("chat.postMessage") == []
+
+    retry = Outbox(store, WebClient(token=BOT_TOKEN, base_url=fake.api_url), retry_seconds=0.05)
+    while store.pending_outbox_count() and time.monotonic() < deadline:  # what the periodic retry does
+        retry.flush()
+        time.sleep(0.05)
+    staff_post, confirmation = fake.calls_to("chat.postMessage")
+    assert quote.ref in staff_post.params["text"] and confirmation.params["channel"] == "U0CUSTOMER"
+    assert store.quote(quote.ref).staff_message_ts
+
+
+def click_status(app, fake, quote, status, *, user, name="staff"):
+    action = button(f"{blocks.ACTION_QUOTE_STATUS}:{status}", quote.ref, block_id=f"quote:{quote.ref}")
+    interact(app, block_actions(action, user=user, channel="C0QUOTES", response_url=fake.response_url(name)))
+
+
 def test_staff_status_button_updates_the_staff_post_and_notifies_the_requester(app, fake, store):
     submit_good_quote(app, fake)
     [quote] = store.quotes()
-    action = button(f"{blocks.ACTION_QUOTE_STATUS}:feasible", quote.ref, block_id=f"quote:{quote.ref}")
-    interact(app, block_actions(action, user="U0STAFF", channel="C0QUOTES", response_url=fake.response_url("staff")))
+    click_status(app, fake, quote, "feasible", user=REVIEWER)
 
     [update] = fake.wait_for("chat.update")
     assert (update.params["channel"], update.params["ts"]) == ("C0QUOTES", quote.staff_message_ts)
-    assert "*Status:* feasible (by <@U0STAFF>)" in rendered_text(update.params["blocks"])
+    assert f"*Status:* feasible (by <@{REVIEWER}>)" in rendered_text(update.params["blocks"])
     notice = fake.wait_for("chat.postMessage", count=3)[2]
     assert notice.params == {"channel": "U0CUSTOMER", "text": f"Update on your quote request *{quote.ref}*: feasible."}
     decided = store.quote(quote.ref)
-    assert (decided.status, decided.decided_by) == ("feasible", "U0STAFF")
+    assert (decided.status, decided.decided_by) == ("feasible", REVIEWER)
     assert [h["status"] for h in store.quote_history(decided.id)] == ["new", "feasible"]
+
+
+def test_staff_status_button_is_refused_to_who_is_not_support_staff(app, fake, store):
+    submit_good_quote(app, fake)
+    [quote] = store.quotes()
+    click_status(app, fake, quote, "declined", user="U0CUSTOMER", name="not-staff")
+
+    [refusal] = fake.wait_for("response_url")
+    assert refusal.params == {"text": t("en", "quote_status_staff_only"), "response_type": "ephemeral", "replace_original": False}
+    assert refusal.params["text"] == "Only support staff can change the status of a quote request."
+    assert store.quote(quote.ref).status == "new"
+    assert [h["status"] for h in store.quote_history(quote.id)] == ["new"]
+    assert fake.calls_to("chat.update") == [] and len(fake.calls_to("chat.postMessage")) == 2
+
+
+def test_without_configured_reviewers_anyone_in_the_quotes_channel_may_change_the_status(bot_settings, classifier, store, fake):
+    app = create_app(bot_settings.with_overrides(reviewer_users=frozenset(), reviewer_group=""), classifier, store)
+    submit_good_quote(app, fake)
+    [quote] = store.quotes()
+    click_status(app, fake, quote, "quote_sent", user="U0ANYSTAFF")
+    [update] = fake.wait_for("chat.update")
+    assert "*Status:* quote sent (by <@U0ANYSTAFF>)" in rendered_text(update.params["blocks"])
+    assert fake.wait_for("chat.postMessage", count=3)[2].params["channel"] == "U0CUSTOMER"
+    assert store.quote(quote.ref).decided_by == "U0ANYSTAFF"
+    assert fake.calls_to("response_url") == []
 
 
 # --- feedback --------------------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import time
 import pytest
 from slack_sdk import WebClient
 
-from bot.outbox import Outbox
+from bot.outbox import MAX_ATTEMPTS, Outbox
 from bot.store import Store
 from support.fake_slack import FakeSlack
 from support.slack_requests import BOT_TOKEN
@@ -70,3 +70,51 @@ def test_a_claim_outlasts_one_http_attempt_even_with_quick_retries(fake, store):
     outbox = Outbox(store, client, retry_seconds=0.5)
     assert outbox.lease_seconds > client.timeout
     assert Outbox(store, client, retry_seconds=3600).lease_seconds == 3600
+
+
+@pytest.mark.parametrize("error", ["channel_not_found", "invalid_blocks", "cannot_dm_bot", "cant_update_message"])
+def test_a_permanent_slack_error_gives_the_call_up_at_once_and_logs_it(error, fake, store, caplog):
+    outbox = Outbox(store, WebClient(token=BOT_TOKEN, base_url=fake.api_url), retry_seconds=0.01)
+    fake.fail("chat.postMessage", times=1, error=error, status=200)
+    assert outbox.send("chat.postMessage", {"channel": "C0GONE", "text": "quote"}, purpose="quote_staff_post", purpose_id=42) is False
+    assert (store.pending_outbox_count(), store.failed_outbox_count()) == (0, 1)
+    time.sleep(0.1)
+    assert outbox.flush() == 0
+    assert fake.calls_to("chat.postMessage") == []  # never tried again, although Slack would take it now
+    [record] = [r for r in caplog.records if r.name == "bot.outbox" and r.levelname == "ERROR"]
+    message = record.getMessage()
+    assert "quote_staff_post #42" in message and error in message
+
+
+def test_a_call_that_keeps_failing_is_given_up_after_max_attempts(fake, store, caplog):
+    outbox = Outbox(store, WebClient(token=BOT_TOKEN, base_url=fake.api_url), retry_seconds=0.0001)
+    fake.fail("chat.postMessage", times=MAX_ATTEMPTS)
+    outbox.send("chat.postMessage", {"channel": "C0QUOTES", "text": "quote"}, purpose="test")
+    assert flush_until_delivered(outbox, store) == 0
+    assert store.failed_outbox_count() == 1
+    time.sleep(0.1)
+    assert outbox.flush() == 0
+    assert fake.calls_to("chat.postMessage") == []  # the 13th attempt would have succeeded: there is none
+    assert [r for r in caplog.records if r.levelname == "ERROR" and f"{MAX_ATTEMPTS} attempts" in r.getMessage()]
+
+
+def test_a_rate_limited_call_waits_as_long_as_slack_asks_without_using_up_an_attempt(fake, store):
+    outbox = Outbox(store, WebClient(token=BOT_TOKEN, base_url=fake.api_url), retry_seconds=0.01)
+    fake.fail("chat.postMessage", times=1, error="ratelimited", status=429, retry_after=1)
+    started = time.monotonic()
+    assert outbox.send("chat.postMessage", {"channel": "C0QUOTES", "text": "quote"}, purpose="test") is False
+    time.sleep(0.3)
+    assert outbox.flush() == 0  # our own backoff (0.01 s) would have retried by now
+    assert flush_until_delivered(outbox, store) == 0
+    assert time.monotonic() - started >= 1.0
+    assert [c.params["text"] for c in fake.calls_to("chat.postMessage")] == ["quote"]
+    assert store.failed_outbox_count() == 0
+
+
+def test_flush_can_deliver_only_one_records_calls(fake, store):
+    outbox = Outbox(store, WebClient(token=BOT_TOKEN, base_url=fake.api_url), retry_seconds=0.5)
+    store.enqueue(method="chat.postMessage", payload={"channel": "C0A", "text": "other quote"}, purpose="quote_confirmation", purpose_id=1)
+    store.enqueue(method="chat.postMessage", payload={"channel": "C0B", "text": "this quote"}, purpose="quote_confirmation", purpose_id=2)
+    assert outbox.flush(purpose_id=2, purposes=["quote_confirmation"]) == 1
+    assert [c.params["text"] for c in fake.calls_to("chat.postMessage")] == ["this quote"]
+    assert store.pending_outbox_count() == 1

@@ -8,7 +8,8 @@ from filelock import FileLock
 from bot.errors import RetrainLockedError
 from bot.feedback import record_feedback
 from bot.live_model import LiveClassifier
-from bot.retrain import LOCK_FILE, format_report, retrain, split_feedback, text_key
+from bot.model_lock import LOCK_FILE
+from bot.retrain import format_report, retrain, split_feedback, text_key
 from bot.store import Store
 from model.artifacts import ModelStore
 from model.classifier import Classifier

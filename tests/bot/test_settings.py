@@ -33,6 +33,7 @@ def test_db_path_becomes_a_sqlite_url_and_urls_pass_through(tmp_path):
         ({"SLACK_API_URL": "ftp://slack"}, "SLACK_API_URL"),
         ({"SCOPE_BOT_MODEL_RELOAD_SECONDS": "soon"}, "SCOPE_BOT_MODEL_RELOAD_SECONDS"),
         ({"SCOPE_BOT_KEEP_VERSIONS": "1"}, "SCOPE_BOT_KEEP_VERSIONS"),
+        ({"PORT": "http"}, "PORT"),
     ],
 )
 def test_invalid_settings_name_their_variable(tmp_path, env, variable):

@@ -74,3 +74,11 @@ def test_every_verdict_has_a_label_in_both_languages_and_an_emoji():
 def test_every_quote_status_has_a_label_in_both_languages():
     for lang in ("de", "en"):
         assert set(QUOTE_STATUS_LABEL[lang]) == set(QUOTE_STATUSES)
+
+
+def test_slack_entities_are_escaped_exactly_once():
+    from bot.texts import excerpt
+
+    # Slack delivers user-typed "a & b <x>" as entities; the echo must show the same characters again.
+    assert excerpt("a &amp; b &lt;x&gt;", limit=100, lang="en") == "a &amp; b &lt;x&gt;"
+    assert excerpt("a & b <!here>", limit=100, lang="en") == "a &amp; b &lt;!here&gt;"

@@ -42,7 +42,14 @@ def test_dev_file_shape_and_labels_are_checked(tmp_path, catalog):
 
 
 def test_fingerprint_changes_with_any_pair(catalog):
-    a = dataset_from_pairs([("hello", "none"), ("2fa broken", "cstack.account")], catalog, "t")
-    b = dataset_from_pairs([("hello", "none"), ("2fa broken", "cloudgpu.account")], catalog, "t")
+    a = dataset_from_pairs([("hello", "none"), ("2fa broken", "cstack.account")], catalog=catalog, source="t")
+    b = dataset_from_pairs([("hello", "none"), ("2fa broken", "cloudgpu.account")], catalog=catalog, source="t")
     assert a.fingerprint() != b.fingerprint()
-    assert a.fingerprint() == dataset_from_pairs(list(zip(a.texts, a.labels)), catalog, "t").fingerprint()
+    assert a.fingerprint() == dataset_from_pairs(list(zip(a.texts, a.labels)), catalog=catalog, source="t").fingerprint()
+
+
+def test_an_empty_dev_set_is_a_clear_error(tmp_path, catalog):
+    dev = tmp_path / "dev.yml"
+    dev.write_text("labels: {}\n", encoding="utf-8")
+    with pytest.raises(TrainingDataError, match="nothing to evaluate on"):
+        load_dev_set(dev, catalog)

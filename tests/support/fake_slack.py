@@ -31,7 +31,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.usergroup_members: dict[str, list[str]] = {}
-        self._failures: dict[str, int] = {}
+        self._failures: dict[str, tuple[int, int, str, dict[str, str]]] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
@@ -49,9 +49,11 @@ class FakeSlack:
                     params = json.loads(raw or "{}")
                 else:
                     params = dict(parse_qsl(raw))
-                status, body = fake._handle(self.path, params)
+                status, body, headers = fake._handle(self.path, params)
                 data = json.dumps(body).encode()
                 self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -86,20 +88,25 @@ class FakeSlack:
 
     # --- behaviour ---------------------------------------------------------------------------------------------
 
-    def fail(self, method: str, *, times: int = 1) -> None:
-        """Answer the next `times` calls of `method` with HTTP 500 (as when Slack has an outage)."""
+    def fail(
+        self, method: str, *, times: int = 1, error: str = "fatal_error", status: int = 500, retry_after: int | None = None
+    ) -> None:
+        """Answer the next `times` calls of `method` with `error` and HTTP `status` (default: 500, as when Slack
+        has an outage; e.g. 200 + "channel_not_found", or 429 + "ratelimited" with a Retry-After header)."""
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         with self._lock:
-            self._failures[method] = times
+            self._failures[method] = (times, status, error, headers)
 
-    def _handle(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def _handle(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
         method = "response_url" if path.startswith("/response/") else path.removeprefix("/api/")
         with self._lock:
-            if self._failures.get(method, 0) > 0:
-                self._failures[method] -= 1
-                return 500, {"ok": False, "error": "fatal_error"}
+            times, status, error, headers = self._failures.get(method, (0, 500, "", {}))
+            if times > 0:
+                self._failures[method] = (times - 1, status, error, headers)
+                return status, {"ok": False, "error": error}, headers
             self.calls.append(Call(method=method, params=params, path=path))
             self._lock.notify_all()
-        return 200, self._answer(method, params)
+        return 200, self._answer(method, params), {}
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":

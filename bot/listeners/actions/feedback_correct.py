@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from bot.deps import deps_of
-from bot.listeners.actions.feedback_reply import store_feedback
-from bot.payloads import action_value
+from bot.feedback import feedback_on_verdict, feedback_reply
+from bot.payloads import action_value, user_id
 
 
 def handle(ack: Any, body: dict, respond: Any, context: Any) -> None:
+    """Store the confirmation and thank the user privately."""
     ack()
-    verdict_id = int(action_value(body))
     deps = deps_of(context)
-    label = deps.store.verdict(verdict_id)["label"]
-    store_feedback(deps, body=body, respond=respond, verdict_id=verdict_id, label=label)
+    outcome = feedback_on_verdict(
+        store=deps.store, catalog=deps.catalog, reviewers=deps.reviewers, verdict_id=int(action_value(body)), user_id=user_id(body)
+    )
+    respond(text=feedback_reply(outcome), response_type="ephemeral", replace_original=False)

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot import blocks
 from bot.deps import deps_of
-from bot.listeners.actions.feedback_reply import store_feedback
-from bot.payloads import action_value, block_id_suffix
+from bot.feedback import feedback_on_verdict, feedback_reply
+from bot.payloads import action_value, block_id_suffix, user_id
 
 
 def handle(ack: Any, body: dict, respond: Any, context: Any) -> None:
+    """Store the chosen row as the correction and thank the user privately."""
     ack()
-    verdict_id = int(block_id_suffix(body, "feedback") or 0)
-    store_feedback(deps_of(context), body=body, respond=respond, verdict_id=verdict_id, label=action_value(body))
+    deps = deps_of(context)
+    outcome = feedback_on_verdict(
+        store=deps.store,
+        catalog=deps.catalog,
+        reviewers=deps.reviewers,
+        verdict_id=int(block_id_suffix(body, blocks.BLOCK_FEEDBACK) or 0),
+        user_id=user_id(body),
+        label=action_value(body),
+    )
+    respond(text=feedback_reply(outcome), response_type="ephemeral", replace_original=False)

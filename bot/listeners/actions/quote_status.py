@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from bot import blocks
 from bot.deps import deps_of
 from bot.payloads import action_id, action_value, user_id
-from bot.quotes import change_quote_status
+from bot.quotes import change_quote_status, deliver_quote_calls
+from bot.texts import t
+
+log = logging.getLogger(__name__)
 
 
-def handle(ack: Any, body: dict, context: Any) -> None:
+def handle(ack: Any, body: dict, context: Any, respond: Any) -> None:
+    """Change a quote request's status, if the clicking user may.
+
+    With reviewers configured (SCOPE_BOT_REVIEWERS / SCOPE_BOT_REVIEWER_GROUP) only they may. Without, anyone who
+    can click does: the buttons are only on the post in the quotes channel, which only staff see.
+    """
     ack()
     deps = deps_of(context)
+    staff_user = user_id(body)
+    ref = action_value(body)
+    restricted = bool(deps.settings.reviewer_users or deps.settings.reviewer_group)
+    if restricted and not deps.reviewers.is_reviewer(staff_user):
+        log.warning("user %s is not support staff; status change of %s ignored", staff_user, ref)
+        respond(text=t("en", "quote_status_staff_only"), response_type="ephemeral", replace_original=False)
+        return
     status = action_id(body).removeprefix(blocks.ACTION_QUOTE_STATUS + ":")
-    change_quote_status(
-        store=deps.store, outbox=deps.outbox, catalog=deps.catalog, ref=action_value(body), status=status, staff_user=user_id(body)
-    )
+    quote, changed = change_quote_status(store=deps.store, catalog=deps.catalog, ref=ref, status=status, staff_user=staff_user)
+    if changed:
+        deliver_quote_calls(deps.outbox, quote)
+

@@ -13,6 +13,9 @@ from model.language import detect_language
 
 
 def handle(ack: Any, command: dict, context: Any) -> None:
+
+
+    """Answer /scope in the acknowledgement itself, visible only to the caller."""
     deps = deps_of(context)
     parsed = parse_scope_command(command.get("text"), product_ids=tuple(p.id for p in deps.catalog.products))
     lang = detect_language(parsed.text) if parsed.text else "en"
@@ -38,6 +41,6 @@ def handle(ack: Any, command: dict, context: Any) -> None:
         team_id=command.get("team_id"),
     )
     ack(
-        **blocks.verdict_message(triage, catalog=deps.catalog, support_group=deps.settings.support_group, echo=True),
+        **blocks.verdict_message(triage, catalog=deps.catalog, support_group=deps.settings.support_group, private=True),
         response_type="ephemeral",
     )

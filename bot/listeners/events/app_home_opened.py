@@ -11,6 +11,9 @@ from bot.home import publish_home
 
 
 def handle(ack: Any, event: dict, client: WebClient, context: Any) -> None:
+
+
+    """Publish the Home tab for the user who opened it."""
     ack()
     if event.get("tab", "home") != "home":
         return

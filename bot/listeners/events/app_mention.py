@@ -14,6 +14,9 @@ from bot.triage import triage_message
 
 
 def handle(ack: Any, event: dict, body: dict, client: WebClient, context: Any) -> None:
+
+
+    """Classify the mention and reply in its thread with the verdict and metadata."""
     ack()
     deps = deps_of(context)
     text = mention_text(event)

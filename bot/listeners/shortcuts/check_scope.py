@@ -12,6 +12,9 @@ from bot.triage import triage_message
 
 
 def handle(ack: Any, body: dict, respond: Any, context: Any) -> None:
+
+
+    """Classify the chosen message and answer privately."""
     ack()
     deps = deps_of(context)
     text = shortcut_message_text(body)
@@ -30,7 +33,7 @@ def handle(ack: Any, body: dict, respond: Any, context: Any) -> None:
         team_id=(body.get("team") or {}).get("id"),
     )
     respond(
-        **blocks.verdict_message(triage, catalog=deps.catalog, support_group=deps.settings.support_group, echo=True),
+        **blocks.verdict_message(triage, catalog=deps.catalog, support_group=deps.settings.support_group, private=True),
         response_type="ephemeral",
         replace_original=False,
     )

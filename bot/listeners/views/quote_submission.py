@@ -1,4 +1,5 @@
-"""Quote modal submitted: show validation errors in the modal, or store the request, post it and confirm."""
+"""Quote modal submitted: show validation errors in the modal, or store the request with its announcements,
+close the modal, then send the announcements (staff post, confirmation)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from bot.deps import deps_of
 from bot.errors import ValidationError
 from bot.payloads import private_metadata, user_id, view_values
-from bot.quotes import announce_quote, store_quote, validate_quote_form
+from bot.quotes import deliver_quote_calls, quote_announcements, store_quote, validate_quote_form
 
 
 def handle(ack: Any, body: dict, view: dict, context: Any) -> None:
@@ -20,8 +21,9 @@ def handle(ack: Any, body: dict, view: dict, context: Any) -> None:
         ack(response_action="errors", errors=exc.fields)
         return
     verdict = deps.store.verdict(int(meta["verdict_id"])) if meta.get("verdict_id") else {}
-    # Stored before the modal closes: once the user sees it accepted, the request exists.
-    quote, created = store_quote(
+    # Stored before the modal closes, with its announcements in the same transaction: once the user sees it
+    # accepted, the request exists and staff will hear of it even if this process dies right after.
+    quote, _ = store_quote(
         store=deps.store,
         form=form,
         requester_id=user_id(body),
@@ -30,7 +32,9 @@ def handle(ack: Any, body: dict, view: dict, context: Any) -> None:
         detected_label=verdict.get("label"),
         lang=lang,
         submission_key=f"view:{view['id']}",
+        announcements=quote_announcements(catalog=deps.catalog, quotes_channel=deps.settings.quotes_channel),
     )
     ack()
-    if created:
-        announce_quote(outbox=deps.outbox, catalog=deps.catalog, quote=quote, quotes_channel=deps.settings.quotes_channel)
+    # Also for a repeated submission: if the first handler died before sending, this sends it; the outbox's
+    # claims keep a call that is being sent elsewhere from going out twice.
+    deliver_quote_calls(deps.outbox, quote)

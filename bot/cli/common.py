@@ -1,0 +1,33 @@
+"""Helpers shared by the CLI commands."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from bot.settings import Settings
+from bot.store import Store
+
+
+@contextmanager
+def open_store(settings: Settings) -> Iterator[Store]:
+    """The database for one command, closed afterwards."""
+    store = Store.open(settings.db_url)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def json_lines(text: str, *, source: str, error: type[Exception]) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed value) of each non-blank line; `error` names the source and line of invalid JSON."""
+    # split on \n only: str.splitlines would also cut at U+2028, which JSON may carry unescaped
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except ValueError as exc:
+            raise error(f"{source} line {number}: invalid JSON ({exc.msg})") from exc
