@@ -9,6 +9,7 @@ from bot.outbox import Outbox
 from bot.reviewers import Reviewers
 from bot.settings import Settings
 from bot.store import Store
+from bot.triage import Triage, triage_message
 from model.catalog import Catalog
 
 CONTEXT_KEY = "scope_deps"
@@ -22,6 +23,10 @@ class Deps:
     catalog: Catalog
     outbox: Outbox
     reviewers: Reviewers
+
+    def triage(self, text: str, *, source: str, **where: str | None) -> Triage:
+        """triage_message with this app's classifier, catalog and store; `where` says where the text came from."""
+        return triage_message(text, classifier=self.classifier, catalog=self.catalog, store=self.store, source=source, **where)
 
 
 def deps_of(context: Any) -> Deps:

@@ -193,8 +193,8 @@ def _retrain_locked(
         f"({len(feedback_train)} for training, {len(held_out)} held out, {len(split.conflicts)} conflicts)"
     )
 
-    current_version = model_store.current_version()
     current = _load_current(model_store)
+    current_version = current.version if current is not None else None
     # The current model's hyperparameters: a nightly run must not pay for a cross-validated search.
     params = current.manifest.params if current is not None and current.manifest is not None else None
     trained = train_model(

@@ -8,7 +8,7 @@ from typing import Any, Callable, Mapping, Sequence
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from model.artifacts import Manifest, ModelStore
-from model.catalog import NONE_LABEL
+from model.catalog import NONE_LABEL, UNSURE
 from model.classifier import Classifier
 from model.data import Dataset
 from model.evaluation import evaluate
@@ -69,7 +69,7 @@ def fit_pipeline(train: Dataset, params: Mapping[str, Any] | None = None) -> Any
 def apply_threshold(prediction: Prediction, threshold: float) -> str:
     """The verdict `prediction` (made with threshold 0) gets under `threshold`."""
     if prediction.label != NONE_LABEL and prediction.confidence < threshold:
-        return "unsure"
+        return UNSURE
     return prediction.verdict
 
 
@@ -83,7 +83,7 @@ def choose_threshold(
         wrong = handovers = 0
         for prediction, truth in zip(raw, truths):
             verdict = apply_threshold(prediction, threshold)
-            if truth != NONE_LABEL and verdict == "unsure":
+            if truth != NONE_LABEL and verdict == UNSURE:
                 handovers += 1
             elif verdict != label_info[truth]["verdict"]:
                 wrong += 1

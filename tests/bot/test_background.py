@@ -11,7 +11,6 @@ from bot.periodic import PeriodicTask
 from bot.runtime import build_runtime
 from bot.server import make_wsgi_app
 from model.errors import ArtifactError
-from support.fake_slack import FakeSlack
 from support.slack_requests import BOT_TOKEN, SIGNING_SECRET
 
 
@@ -43,11 +42,6 @@ def test_a_task_survives_expected_failures_of_its_job_and_logs_them_with_its_nam
     assert len(logged) == 3 and all("background task flaky failed" in m for m in logged)
     assert "database is locked" in logged[0] and "model file damaged" in logged[2]
 
-
-@pytest.fixture
-def fake():
-    with FakeSlack() as slack:
-        yield slack
 
 
 @pytest.fixture

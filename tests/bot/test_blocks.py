@@ -7,7 +7,6 @@ import pytest
 
 from bot import blocks
 from bot.payloads import private_metadata
-from bot.store import Store
 from bot.texts import VERDICT_LABEL, t
 from bot.triage import triage_message
 from model.catalog import IN_SCOPE, NONE_LABEL, OUT_OF_SCOPE, UNSURE
@@ -21,12 +20,6 @@ HOSTILE = "<!channel> <@U123> & <https://x|y>"
 HOSTILE_REQUEST = f"{HOSTILE} please install PyTorch on our GPU VM"
 USER_CONTROL_SEQUENCES = ("<!channel", "<@U123", "<https://x")
 
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store.open(f"sqlite:///{tmp_path / 'blocks.db'}")
-    yield s
-    s.close()
 
 
 @pytest.fixture

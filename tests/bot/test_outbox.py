@@ -6,22 +6,9 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.outbox import MAX_ATTEMPTS, Outbox
-from bot.store import Store
-from support.fake_slack import FakeSlack
 from support.slack_requests import BOT_TOKEN
 
 
-@pytest.fixture
-def fake():
-    with FakeSlack() as slack:
-        yield slack
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store.open(f"sqlite:///{tmp_path / 'outbox.db'}")
-    yield s
-    s.close()
 
 
 def flush_until_delivered(outbox, store, *, timeout=10.0):

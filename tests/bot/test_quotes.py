@@ -18,7 +18,6 @@ from bot.quotes import (
 from bot.store import Store
 from bot.texts import t
 from support.blockkit import rendered_text
-from support.fake_slack import FakeSlack
 from support.slack_requests import BOT_TOKEN
 
 VALID = {
@@ -81,17 +80,6 @@ def test_every_catalog_product_is_accepted(catalog):
 # --- storing and announcing ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def fake():
-    with FakeSlack() as slack:
-        yield slack
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store.open(f"sqlite:///{tmp_path / 'quotes.db'}")
-    yield s
-    s.close()
 
 
 @pytest.fixture
@@ -119,7 +107,7 @@ def test_a_stored_request_is_announced_even_if_the_process_dies_before_sending(s
     assert fake.calls == []
     store.close()  # the worker dies here, between storing and sending
 
-    restarted = Store.open(f"sqlite:///{tmp_path / 'quotes.db'}")
+    restarted = Store.open(f"sqlite:///{tmp_path / 'scope-bot.db'}")
     try:
         assert Outbox(restarted, WebClient(token=BOT_TOKEN, base_url=fake.api_url)).flush() == 2  # the periodic retry
         staff_post, confirmation = fake.calls_to("chat.postMessage")

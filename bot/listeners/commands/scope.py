@@ -8,7 +8,6 @@ from bot import blocks
 from bot.deps import deps_of
 from bot.payloads import parse_scope_command
 from bot.texts import t
-from bot.triage import triage_message
 from model.language import detect_language
 
 
@@ -30,11 +29,8 @@ def handle(ack: Any, command: dict, context: Any) -> None:
         )
         return
     # Classifying takes milliseconds, so the verdict goes straight into the acknowledgement.
-    triage = triage_message(
+    triage = deps.triage(
         parsed.text,
-        classifier=deps.classifier,
-        catalog=deps.catalog,
-        store=deps.store,
         source="command",
         channel_id=command.get("channel_id"),
         user_id=command.get("user_id"),

@@ -10,7 +10,6 @@ from bot import blocks
 from bot.deps import deps_of
 from bot.payloads import mention_text, reply_thread_ts
 from bot.texts import t
-from bot.triage import triage_message
 
 
 def handle(ack: Any, event: dict, body: dict, client: WebClient, context: Any) -> None:
@@ -24,11 +23,8 @@ def handle(ack: Any, event: dict, body: dict, client: WebClient, context: Any) -
     if not text:
         client.chat_postMessage(channel=event["channel"], thread_ts=thread_ts, text=t("en", "empty_command"), blocks=blocks.help_blocks("en"))
         return
-    triage = triage_message(
+    triage = deps.triage(
         text,
-        classifier=deps.classifier,
-        catalog=deps.catalog,
-        store=deps.store,
         source="mention",
         channel_id=event.get("channel"),
         user_id=event.get("user"),

@@ -8,7 +8,6 @@ from bot import blocks
 from bot.deps import deps_of
 from bot.payloads import channel_id, shortcut_message_text, user_id
 from bot.texts import t
-from bot.triage import triage_message
 
 
 def handle(ack: Any, body: dict, respond: Any, context: Any) -> None:
@@ -21,11 +20,8 @@ def handle(ack: Any, body: dict, respond: Any, context: Any) -> None:
     if not text:
         respond(text=t("en", "empty_command"), response_type="ephemeral", replace_original=False)
         return
-    triage = triage_message(
+    triage = deps.triage(
         text,
-        classifier=deps.classifier,
-        catalog=deps.catalog,
-        store=deps.store,
         source="shortcut",
         channel_id=channel_id(body),
         user_id=user_id(body),
