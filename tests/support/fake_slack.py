@@ -31,6 +31,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.usergroup_members: dict[str, list[str]] = {}
+        self.socket_mode_url = ""  # what apps.connections.open hands out (a local WebSocket server)
         self._failures: dict[str, tuple[int, int, str, dict[str, str]]] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Condition()
@@ -114,6 +115,8 @@ class FakeSlack:
         if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
             ts = params.get("ts") or f"{int(time.time())}.{next(self._ts):06d}"
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"text": params.get("text")}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_mode_url}
         if method == "usergroups.users.list":
             return {"ok": True, "users": self.usergroup_members.get(params.get("usergroup", ""), [])}
         if method in ("views.open", "views.publish", "views.update"):
