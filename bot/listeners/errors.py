@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.payloads import channel_id, reply_thread_ts, user_id
 from bot.texts import t
+from model.language import detect_language
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +19,8 @@ log = logging.getLogger(__name__)
 def apologize(*, body: dict, client: WebClient, respond: Any) -> None:
     """Tell the waiting user something went wrong: via response_url, or in the event's thread."""
     event = body.get("event") or {}
-    lang = "en"
+    asked = event.get("text") or body.get("text") or ""
+    lang = detect_language(asked) if asked.strip() else "en"
     try:
         if body.get("response_url") and respond is not None:
             respond(text=t(lang, "apology"), response_type="ephemeral", replace_original=False)

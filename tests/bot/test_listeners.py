@@ -405,6 +405,14 @@ def test_a_failing_listener_apologizes_to_the_user(app, fake):
     assert fake.calls_to("views.open") == []
 
 
+def test_a_failed_reply_to_a_german_mention_becomes_a_german_apology_in_the_thread(app, fake):
+    fake.fail("chat.postMessage", times=1)  # Slack rejects the verdict reply once
+    mention(app, "Könnt ihr uns bitte PyTorch auf der GPU-VM installieren?", ts="1700000600.000100", event_id="EvFail")
+    [apology] = fake.wait_for("chat.postMessage")
+    assert apology.params["thread_ts"] == "1700000600.000100"
+    assert apology.params["text"] == t("de", "apology")
+
+
 def test_a_badly_signed_request_is_rejected_before_anything_happens(app, fake, store):
     body = event_body(mention_event(OUT_EN, ts="1700000500.000100"), event_id="EvForged")
     forged = signed_headers(body, secret="not-the-secret", content_type="application/json")
