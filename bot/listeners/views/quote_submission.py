@@ -12,6 +12,7 @@ from bot.quotes import deliver_quote_calls, quote_announcements, store_quote, va
 
 
 def handle(ack: Any, body: dict, view: dict, context: Any) -> None:
+    """Validate the modal, store the request with its announcements, close the modal, then send them."""
     deps = deps_of(context)
     meta = private_metadata(view)
     lang = meta.get("lang", "en")
