@@ -7,7 +7,7 @@ import json
 from typing import Any, Mapping, Sequence
 
 from bot.store import FeedbackItem, QuoteRequest
-from bot.texts import QUOTE_STATUS_LABEL, VERDICT_EMOJI, VERDICT_LABEL, escape, excerpt, t
+from bot.texts import QUOTE_STATUS_LABEL, VERDICT_EMOJI, VERDICT_LABEL, escape, excerpt, percent, t
 from bot.triage import Triage
 from model.catalog import IN_SCOPE, NONE_LABEL, OUT_OF_SCOPE, UNSURE, Catalog, Row
 
@@ -80,7 +80,7 @@ def verdict_text(triage: Triage) -> str:
     label = VERDICT_LABEL[lang][p.verdict]
     if p.label == NONE_LABEL:
         return f"{label}: {t(lang, 'not_a_request')}"
-    return f"{label}: {triage.row.title(lang)} ({triage.product_name}), {p.confidence:.0%}"
+    return f"{label}: {triage.row.title(lang)} ({triage.product_name}), {percent(p.confidence)}"
 
 
 def verdict_metadata(triage: Triage) -> dict[str, Any]:
@@ -128,7 +128,7 @@ def verdict_blocks(
     details = [
         f"*{row_key}:* {triage.row.title(lang)}",
         f"*{t(lang, 'product')}:* {triage.product_name}",
-        f"*{t(lang, 'confidence')}:* {p.confidence:.0%}",
+        f"*{t(lang, 'confidence')}:* {percent(p.confidence)}",
     ]
     blocks.append({"type": "section", "fields": [_mrkdwn(d) for d in details]})
     why = triage.row.description(lang)
@@ -190,7 +190,7 @@ def verdict_as_text(triage: Triage, *, catalog: Catalog) -> str:
     lines += [
         f"{row_key}: {triage.row.title(lang)} [{triage.row.id}]",
         f"{t(lang, 'product')}: {triage.product_name}",
-        f"{t(lang, 'confidence')}: {p.confidence:.0%}",
+        f"{t(lang, 'confidence')}: {percent(p.confidence)}",
         triage.row.description(lang),
     ]
     if p.explanation:

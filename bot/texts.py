@@ -106,6 +106,11 @@ def t(lang: str, key: str, **values: str) -> str:
     return text.format(**values) if values else text
 
 
+def percent(probability: float) -> str:
+    """A confidence for people: rounded, but never "100%", which a model cannot honestly claim."""
+    return f"{min(round(probability * 100), 99)}%"
+
+
 def escape(text: str) -> str:
     """Escape &, < and > so echoed user text can never become a mention, @channel or link."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

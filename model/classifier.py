@@ -9,6 +9,7 @@ import numpy as np
 
 from model.artifacts import Manifest, load_version_dir, resolve_model_path
 from model.errors import ArtifactError, InputError
+from model.language import FUNCTION_WORDS
 from model.normalize import normalize_many
 from model.prediction import Alternative, Prediction, decide
 
@@ -35,6 +36,8 @@ class Classifier:
         # Only word features explain a decision readably; char n-grams are fragments.
         self._is_word = np.char.startswith(names.astype(str), "words__")
         self._names = np.char.replace(names.astype(str), "words__", "", count=1)
+        # An n-gram made only of function words ("auf", "for my") explains nothing to a reader.
+        self._is_word &= np.array([not set(n.split()) <= FUNCTION_WORDS for n in self._names])
 
     @classmethod
     def load(cls, path: Path | str) -> "Classifier":

@@ -18,6 +18,10 @@ _ENGLISH = frozenset(
     "why does do did have has been will would there this that it its of to a an any anyone some our "
     "us me just still also but or when if because here now sorry cheers regards help need".split()
 )
+# Words that carry no topic: never shown as the terms that decided a verdict.
+FUNCTION_WORDS = _GERMAN | _ENGLISH | frozenset(
+    "ich du er es wir sie wer wo wann welche welcher welches i you he she we they who where when which".split()
+)
 _WORD = re.compile(r"[a-z]+")
 _UMLAUT = re.compile(r"[äöüßÄÖÜ]")
 

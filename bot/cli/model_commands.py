@@ -11,6 +11,7 @@ from typing import Any
 from bot.cli.common import json_lines
 from bot.model_lock import model_change_lock
 from bot.settings import Settings
+from bot.texts import percent
 from model.artifacts import ModelStore
 from model.catalog import load_catalog
 from model.classifier import Classifier
@@ -142,7 +143,7 @@ def cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
     print(f"verdict      {prediction.verdict}" + (" (low confidence)" if prediction.low_confidence else ""))
     print(f"row          {row.id}: {row.title(lang)}")
     print(f"product      {product}")
-    print(f"confidence   {prediction.confidence:.0%} (threshold {classifier.threshold:.0%})")
+    print(f"confidence   {percent(prediction.confidence)} (threshold {classifier.threshold:.0%})")
     alternatives = ", ".join(f"{a.label} {a.probability:.0%}" for a in prediction.alternatives)
     print(f"alternatives {alternatives}")
     print(f"explanation  {', '.join(prediction.explanation) or '-'}")

@@ -7,7 +7,7 @@ import pytest
 
 from bot import blocks
 from bot.payloads import private_metadata
-from bot.texts import VERDICT_LABEL, t
+from bot.texts import VERDICT_LABEL, percent, t
 from bot.triage import triage_message
 from model.catalog import IN_SCOPE, NONE_LABEL, OUT_OF_SCOPE, UNSURE
 from support.blockkit import block, element, mrkdwn_texts, rendered_text
@@ -64,7 +64,7 @@ def test_out_of_scope_reply_offers_a_quote_and_the_paid_service_text(text, lang,
     assert paid.title[lang] in shown and paid.text[lang] in shown
     assert all(criterion in shown for criterion in paid.criteria[lang])
     assert tri.row.title(lang) in shown and "centron Cloud GPU" in shown
-    assert f"{tri.prediction.confidence:.0%}" in shown
+    assert percent(tri.prediction.confidence) in shown
 
 
 def test_in_scope_reply_has_neither_quote_button_nor_paid_service(triage, catalog):
@@ -149,7 +149,7 @@ def test_option_texts_fit_slacks_limit_and_long_titles_are_shortened_visibly(lan
 def test_verdict_text_states_the_verdict_row_product_and_confidence(triage):
     tri = triage(OUT_EN, OUT_OF_SCOPE)
     assert blocks.verdict_text(tri) == (
-        f"Out of scope: {tri.row.title_en} (centron Cloud GPU), {tri.prediction.confidence:.0%}"
+        f"Out of scope: {tri.row.title_en} (centron Cloud GPU), {percent(tri.prediction.confidence)}"
     )
     inside = triage(IN_EN, IN_SCOPE)
     assert blocks.verdict_text(inside).startswith("In scope: centron account matters")

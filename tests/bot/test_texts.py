@@ -82,3 +82,9 @@ def test_slack_entities_are_escaped_exactly_once():
     # Slack delivers user-typed "a & b <x>" as entities; the echo must show the same characters again.
     assert excerpt("a &amp; b &lt;x&gt;", limit=100, lang="en") == "a &amp; b &lt;x&gt;"
     assert excerpt("a & b <!here>", limit=100, lang="en") == "a &amp; b &lt;!here&gt;"
+
+
+def test_percent_never_claims_certainty():
+    from bot.texts import percent
+
+    assert (percent(0.5), percent(0.904), percent(0.995), percent(1.0)) == ("50%", "90%", "99%", "99%")

@@ -46,3 +46,11 @@ def test_dev_set_meets_the_targets(trained):
     assert m["verdict_accuracy"] >= 0.95
     assert m["label_accuracy"] >= 0.90
     assert m["unsure_rate"] <= 0.10
+
+
+def test_explanation_names_topic_words_not_function_words(classifier):
+    from model.language import FUNCTION_WORDS
+
+    for text in ["Wer richtet mir das DNS für meine Domain ein?", "Can you write the training loop for my model?"]:
+        terms = classifier.classify(text).explanation
+        assert terms and all(not set(term.split()) <= FUNCTION_WORDS for term in terms), terms
