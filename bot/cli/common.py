@@ -21,6 +21,12 @@ def open_store(settings: Settings) -> Iterator[Store]:
         store.close()
 
 
+def one_line(text: str, width: int = 70) -> str:
+    """`text` on one line, cut to `width` characters with an ellipsis, for table rows."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
 def json_lines(text: str, *, source: str, error: type[Exception]) -> Iterator[tuple[int, Any]]:
     """(line number, parsed value) of each non-blank line; `error` names the source and line of invalid JSON."""
     # split on \n only: str.splitlines would also cut at U+2028, which JSON may carry unescaped

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import json_lines, open_store
+from bot.cli.common import json_lines, one_line, open_store
 from bot.errors import ValidationError
 from bot.feedback import check_label, record_feedback
 from bot.model_lock import model_change_lock
@@ -97,11 +97,6 @@ def _post_report(settings: Settings, *, store: Store, text: str) -> None:
 # --- feedback --------------------------------------------------------------------------------------------------
 
 
-def _short(text: str, width: int = 70) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
 def cmd_feedback_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
@@ -111,7 +106,7 @@ def cmd_feedback_add(args: argparse.Namespace, settings: Settings) -> int:
         item, _ = record_feedback(
             store=store, catalog=catalog, text=args.text, label=args.label, source="cli", trusted=True, user_id=CLI_USER
         )
-    print(f"feedback #{item.id} {item.status}: {item.label} <- {_short(item.text)}")
+    print(f"feedback #{item.id} {item.status}: {item.label} <- {one_line(item.text)}")
     return 0
 
 
@@ -128,7 +123,7 @@ def cmd_feedback_list(args: argparse.Namespace, settings: Settings) -> int:
         print("no feedback" + (f" with status {args.status}" if args.status else ""))
         return 0
     for i in items:
-        print(f"#{i.id:<5} {i.status:9} {i.label:34} {i.source:7} {_short(i.text, 60)}")
+        print(f"#{i.id:<5} {i.status:9} {i.label:34} {i.source:7} {one_line(i.text, 60)}")
     return 0
 
 
@@ -214,7 +209,7 @@ def _jsonl(record: dict[str, Any]) -> str:
 def _review(store: Store, feedback_id: int, *, accept: bool) -> None:
     item, changed = store.review_feedback(feedback_id, accept=accept, reviewer=CLI_USER)
     if changed:
-        print(f"feedback #{item.id} {item.status}: {item.label} <- {_short(item.text)}")
+        print(f"feedback #{item.id} {item.status}: {item.label} <- {one_line(item.text)}")
     else:
         print(f"feedback #{item.id} was already {item.status}; unchanged")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from bot.cli.common import open_store
+from bot.cli.common import one_line, open_store
 from bot.quotes import quote_summary
 from bot.settings import Settings, require_slack
 from bot.store import QUOTE_STATUSES, Store
@@ -98,7 +98,7 @@ def cmd_quotes_list(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{'ref':13} {'created':25} {'status':11} {'product':9} {'requester':12} what")
     for q in quotes:
         s = quote_summary(q)
-        print(f"{s['ref']:13} {s['created_at']:25} {s['status']:11} {s['product']:9} {s['requester_id']:12} {' '.join(q.what.split())[:60]}")
+        print(f"{s['ref']:13} {s['created_at']:25} {s['status']:11} {s['product']:9} {s['requester_id']:12} {one_line(q.what, 60)}")
     return 0
 
 
