@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -24,14 +23,11 @@ class LiveClassifier:
     model that was serving keeps serving.
     """
 
-    def __init__(self, model_dir: Path, *, labels: Iterable[str] | None = None, check_seconds: float = 30.0, clock=time.monotonic):
+    def __init__(self, model_dir: Path, *, labels: Iterable[str] | None = None):
         self.store = ModelStore(model_dir)
         self.labels = frozenset(labels) if labels is not None else None
-        self.check_seconds = check_seconds
-        self._clock = clock
         self._lock = threading.Lock()
         self._classifier = self._checked(Classifier.load(model_dir))
-        self._checked_at = clock()
         self._failed_version: str | None = None
 
     def _checked(self, classifier: Classifier) -> Classifier:
@@ -69,15 +65,11 @@ class LiveClassifier:
         """Classify a batch with the current model."""
         return self._classifier.classify_many(texts)
 
-    def maybe_reload(self, *, force: bool = False) -> bool:
+    def maybe_reload(self) -> bool:
         """Swap in the version `current` points at if it changed; True when a new model was loaded."""
-        now = self._clock()
-        if not force and now - self._checked_at < self.check_seconds:
-            return False
         if not self._lock.acquire(blocking=False):
             return False  # another thread is checking; keep serving the loaded model meanwhile
         try:
-            self._checked_at = now
             try:
                 wanted = self.store.current_version()
             except ArtifactError as exc:

@@ -12,6 +12,7 @@ from bot.outbox import Outbox
 from bot.periodic import PeriodicTask
 from bot.settings import Settings
 from bot.store import Store
+from model.catalog import load_catalog
 
 PRUNE_INTERVAL_SECONDS = 3600.0
 # Slack retries an event within minutes; a week of event ids is ample to drop every repeat.
@@ -30,7 +31,7 @@ class Runtime:
         """Start this process's model-reload checks, outbox retries and pruning of old event ids."""
         outbox = Outbox(self.store, self.app.client, retry_seconds=self.settings.outbox_retry_seconds)
         self.tasks = [
-            PeriodicTask("model-reload", lambda: self.classifier.maybe_reload(force=True), interval=self.settings.model_reload_seconds),
+            PeriodicTask("model-reload", self.classifier.maybe_reload, interval=self.settings.model_reload_seconds),
             PeriodicTask("outbox", outbox.flush, interval=self.settings.outbox_retry_seconds),
             PeriodicTask(
                 "prune-events",
@@ -55,6 +56,7 @@ class Runtime:
 def build_runtime(settings: Settings, *, socket_mode: bool = False) -> Runtime:
     """Open the store, load the current model (ModelNotFoundError if none) and create the app."""
     store = Store.open(settings.db_url)
-    classifier = LiveClassifier(settings.model_dir, check_seconds=settings.model_reload_seconds)
-    app = create_app(settings, classifier, store, socket_mode=socket_mode)
+    catalog = load_catalog(settings.catalog_path)
+    classifier = LiveClassifier(settings.model_dir, labels=catalog.labels)
+    app = create_app(settings, classifier, store, catalog=catalog, socket_mode=socket_mode)
     return Runtime(settings=settings, store=store, classifier=classifier, app=app)

@@ -8,17 +8,17 @@ from model.training import save_trained
 
 
 def test_reload_swaps_in_a_promoted_version(model_root, trained, catalog):
-    live = LiveClassifier(model_root, labels=catalog.labels, check_seconds=3600)
+    live = LiveClassifier(model_root, labels=catalog.labels)
     before = live.version
     new = save_trained(ModelStore(model_root), trained, parent_version=before).version
     ModelStore(model_root).promote(new)
     assert live.version == before  # requests never reload by themselves
-    assert live.maybe_reload(force=True) is True
+    assert live.maybe_reload() is True
     assert live.snapshot().version == live.version == new
 
 
 def test_a_model_with_labels_the_catalog_lacks_is_refused_and_the_old_one_serves(model_root, trained, catalog, caplog):
-    live = LiveClassifier(model_root, labels=catalog.labels, check_seconds=3600)
+    live = LiveClassifier(model_root, labels=catalog.labels)
     before = live.version
     store = ModelStore(model_root)
     newer = save_trained(store, trained, parent_version=before).version
@@ -28,7 +28,17 @@ def test_a_model_with_labels_the_catalog_lacks_is_refused_and_the_old_one_serves
     manifest["labels"]["cstack.new_row"] = {"product": "cstack", "verdict": "in_scope"}
     manifest_path.write_text(json.dumps(manifest))
     store.promote(newer)
-    assert live.maybe_reload(force=True) is False
+    assert live.maybe_reload() is False
     assert live.version == before
     assert "cstack.new_row" in caplog.text
     assert live.classify("mein 2FA im ccenter geht nicht").model_version == before
+
+
+def test_the_running_bot_refuses_models_with_rows_its_catalog_lacks(settings, fake, catalog):
+    from bot.runtime import build_runtime
+
+    runtime = build_runtime(settings.with_overrides(slack_bot_token="xoxb-test", slack_api_url=fake.api_url))
+    try:
+        assert runtime.classifier.labels == frozenset(catalog.labels)
+    finally:
+        runtime.stop()

@@ -112,7 +112,7 @@ def test_dev_set_texts_and_stale_labels_are_not_trained_on(feedback_store, catal
 def test_taught_phrasing_is_learned_promoted_and_hot_reloaded(settings, store, catalog):
     before = Classifier.load(settings.model_dir)
     assert before.classify(FRESH).label != TAUGHT, "precondition: the current model must not know the phrasing yet"
-    live = LiveClassifier(settings.model_dir, check_seconds=3600)
+    live = LiveClassifier(settings.model_dir)
     for text in TAUGHT_TEXTS:
         record_feedback(store=store, catalog=catalog, text=text, label=TAUGHT, source="cli", trusted=True, user_id="cli")
 
@@ -130,7 +130,7 @@ def test_taught_phrasing_is_learned_promoted_and_hot_reloaded(settings, store, c
     assert after.manifest.notes["feedback_used"] == report.counts["feedback_used"]
     assert after.manifest.notes["gate"]["promoted"] is True
 
-    assert live.maybe_reload(force=True)
+    assert live.maybe_reload()
     assert live.version == report.candidate_version
     assert live.classify(FRESH).label == TAUGHT
 
