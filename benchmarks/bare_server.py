@@ -58,7 +58,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=THREADS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    GunicornApp(make_bare_wsgi_app, gunicorn_options(host=args.host, port=args.port, workers=args.workers, threads=args.threads)).run()
+    GunicornApp(
+        make_bare_wsgi_app, gunicorn_options(host=args.host, port=args.port, workers=args.workers, threads=args.threads)
+    ).run()
 
 
 if __name__ == "__main__":

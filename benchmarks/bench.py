@@ -62,13 +62,30 @@ class Config:
 
 
 FULL = Config(
-    quick=False, n_single=500, n_batch=5000, tune=True, tune_limit_s=120.0, http_n=400, http_clients=4,
-    http_n_serial=100, workers=2, retrain_sizes=(1_000, 10_000, 100_000),
+    quick=False,
+    n_single=500,
+    n_batch=5000,
+    tune=True,
+    tune_limit_s=120.0,
+    http_n=400,
+    http_clients=4,
+    http_n_serial=100,
+    workers=2,
+    retrain_sizes=(1_000, 10_000, 100_000),
     retrain_limit_s={1_000: 120.0, 10_000: 240.0, 100_000: 600.0},
 )
 QUICK = Config(
-    quick=True, n_single=100, n_batch=1000, tune=False, tune_limit_s=120.0, http_n=80, http_clients=4,
-    http_n_serial=20, workers=2, retrain_sizes=(200, 1_000), retrain_limit_s={200: 300.0, 1_000: 300.0},
+    quick=True,
+    n_single=100,
+    n_batch=1000,
+    tune=False,
+    tune_limit_s=120.0,
+    http_n=80,
+    http_clients=4,
+    http_n_serial=20,
+    workers=2,
+    retrain_sizes=(200, 1_000),
+    retrain_limit_s={200: 300.0, 1_000: 300.0},
 )
 
 
@@ -153,7 +170,10 @@ def run_phase(phase: str, args: dict[str, Any], *, timeout: float, workdir: Path
     with open(log_path, "wb") as log_file:
         proc = subprocess.Popen(
             [sys.executable, str(BENCH_DIR / "phases.py"), phase, json.dumps(args), str(out_path)],
-            stdout=log_file, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            start_new_session=True,
         )
     status_text = "ok"
     while True:  # bounded by the deadline
@@ -184,7 +204,12 @@ def part_a(cfg: Config, workdir: Path, model_dir: Path) -> None:
     log("A: baseline interpreter + imports")
     base = run_phase("imports", {}, timeout=120, workdir=workdir)
     log(f"A: classify ({cfg.n_single} single, batch of {cfg.n_batch})")
-    cls = run_phase("classify", {"model_dir": str(model_dir), "n_single": cfg.n_single, "n_batch": cfg.n_batch}, timeout=300, workdir=workdir)
+    cls = run_phase(
+        "classify",
+        {"model_dir": str(model_dir), "n_single": cfg.n_single, "n_batch": cfg.n_batch},
+        timeout=300,
+        workdir=workdir,
+    )
     log("A: train_model(tune=False)")
     train = run_phase("train", {"tune": False}, timeout=600, workdir=workdir)
     tune: PhaseRun | None = None
@@ -202,7 +227,10 @@ def part_a(cfg: Config, workdir: Path, model_dir: Path) -> None:
         ["model load, Classifier.load (s)", c.get("load_s")],
         ["model file size, model.joblib (bytes)", c.get("model_bytes")],
         ["model feature count", c.get("n_features")],
-        [f"training, train_model(tune=False) (s), {t.get('n_train', '?')} train / {t.get('n_dev', '?')} dev", t.get("seconds")],
+        [
+            f"training, train_model(tune=False) (s), {t.get('n_train', '?')} train / {t.get('n_dev', '?')} dev",
+            t.get("seconds"),
+        ],
     ]
     notes = [f"model version {c.get('version', '?')} from {model_dir}"]
     if tune is None:
@@ -212,7 +240,9 @@ def part_a(cfg: Config, workdir: Path, model_dir: Path) -> None:
         notes.append(f"tune=True picked {tune.result['params']} (CV macro-F1 {tune.result['cv_score']:.3f})")
     elif tune.status == "timeout":
         rows.append(["training, train_model(tune=True) (s)", f"> {cfg.tune_limit_s:.0f} (stopped)"])
-        notes.append(f"tune=True did not finish within {cfg.tune_limit_s:.0f} s and was stopped (limit from the brief: report only if < 2 min)")
+        notes.append(
+            f"tune=True did not finish within {cfg.tune_limit_s:.0f} s and was stopped (limit from the brief: report only if < 2 min)"
+        )
     else:
         rows.append(["training, train_model(tune=True) (s)", tune.status])
     rows += [
@@ -223,7 +253,9 @@ def part_a(cfg: Config, workdir: Path, model_dir: Path) -> None:
     if tune is not None and tune.status == "ok":
         rows.append(["peak RSS: train_model(tune=True), largest process (MiB)", tune.peak_mib])
     if t.get("n_iter"):
-        notes.append(f"tune=False fit: LogisticRegression n_iter_ {t['n_iter']}, dev verdict accuracy {t['verdict_accuracy']:.1%}")
+        notes.append(
+            f"tune=False fit: LogisticRegression n_iter_ {t['n_iter']}, dev verdict accuracy {t['verdict_accuracy']:.1%}"
+        )
     notes.append("each row group runs in its own fresh interpreter; peak RSS = that process's ru_maxrss (os.wait4)")
     table("A. Classifier", ["metric", "value"], rows, notes)
 
@@ -303,12 +335,16 @@ class Server:
                 self.proc.wait(timeout=10)
 
 
-def start_server(name: str, cmd: list[str], env: dict[str, str], port: int, workdir: Path, timeout: float = 90.0) -> Server:
+def start_server(
+    name: str, cmd: list[str], env: dict[str, str], port: int, workdir: Path, timeout: float = 90.0
+) -> Server:
     """Start a server process and wait until GET /healthz answers 200."""
     log_path = workdir / f"server-{name}.log"
     started = time.monotonic()
     with open(log_path, "wb") as log_file:
-        proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=workdir, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=workdir, start_new_session=True
+        )
     server = Server(name=name, proc=proc, port=port, log_path=log_path, startup_s=0.0)
     while time.monotonic() - started < timeout:  # bounded
         if proc.poll() is not None:
@@ -351,7 +387,9 @@ class LoadResult:
         return self.n / self.wall_s if self.wall_s else 0.0
 
 
-def run_load(port: int, kind: str, build: Callable[[int], tuple[str, dict[str, str]]], n: int, clients: int, timeout_s: float) -> LoadResult:
+def run_load(
+    port: int, kind: str, build: Callable[[int], tuple[str, dict[str, str]]], n: int, clients: int, timeout_s: float
+) -> LoadResult:
     """POST `n` requests to /slack/events from `clients` threads (one keep-alive connection each)."""
     results: list[tuple[float, float, str, bytes] | None] = [None] * n
     counter = itertools.count()
@@ -391,8 +429,12 @@ def run_load(port: int, kind: str, build: Callable[[int], tuple[str, dict[str, s
     for r in done:
         statuses[r[2]] = statuses.get(r[2], 0) + 1
     return LoadResult(
-        kind=kind, clients=clients, n=len(done), wall_s=wall,
-        latencies_ms=[r[1] for r in done], statuses=statuses,
+        kind=kind,
+        clients=clients,
+        n=len(done),
+        wall_s=wall,
+        latencies_ms=[r[1] for r in done],
+        statuses=statuses,
         sent_at=[r[0] if r else float("nan") for r in results],
         bodies_with_verdict=sum(1 for r in done if r[2] == "200" and b'"blocks"' in r[3]),
     )
@@ -424,7 +466,9 @@ class RequestFactory:
         return body, signed_headers(body, secret=SIGNING_SECRET, content_type="application/x-www-form-urlencoded")
 
 
-def measure_server(server: Server, fake: TimedFakeSlack, texts: Sequence[str], cfg: Config, *, replies: bool) -> list[LoadResult]:
+def measure_server(
+    server: Server, fake: TimedFakeSlack, texts: Sequence[str], cfg: Config, *, replies: bool
+) -> list[LoadResult]:
     factory = RequestFactory(texts, fake, prefix=server.name.replace("-", "")[:6])
     out: list[LoadResult] = []
 
@@ -441,9 +485,7 @@ def measure_server(server: Server, fake: TimedFakeSlack, texts: Sequence[str], c
             wanted = [k for k in keys if k]
             arrived = fake.wait_replies(wanted, timeout=60)
             result.replies_expected = len(wanted)
-            result.reply_ms = [
-                (arrived[k] - result.sent_at[i]) * 1000 for i, k in enumerate(keys) if k in arrived
-            ]
+            result.reply_ms = [(arrived[k] - result.sent_at[i]) * 1000 for i, k in enumerate(keys) if k in arrived]
             if arrived:
                 span = max(arrived.values()) - min(t for t in result.sent_at if t == t)
                 result.done_per_s = len(arrived) / span if span > 0 else None
@@ -472,7 +514,10 @@ def part_b(cfg: Config, workdir: Path, model_dir: Path, texts: Sequence[str]) ->
     with TimedFakeSlack() as fake:
         base_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SCOPE_BOT_"))}
         base_env.update(
-            SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url, PYTHONUNBUFFERED="1"
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=fake.api_url,
+            PYTHONUNBUFFERED="1",
         )
         scope_env = {
             **base_env,
@@ -482,14 +527,39 @@ def part_b(cfg: Config, workdir: Path, model_dir: Path, texts: Sequence[str]) ->
             "SCOPE_BOT_REPORTS_DIR": str(workdir / "reports"),
         }
         script = Path(sys.executable).parent / "scope-bot"
-        scope_cmd = [str(script)] if script.exists() else [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
+        scope_cmd = (
+            [str(script)]
+            if script.exists()
+            else [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
+        )
         port = free_port()
         plans = [
-            ("scope-bot", scope_cmd + ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(cfg.workers)], scope_env, port, True),
+            (
+                "scope-bot",
+                scope_cmd + ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(cfg.workers)],
+                scope_env,
+                port,
+                True,
+            ),
         ]
         port2 = free_port()
         plans.append(
-            ("bare-bolt", [sys.executable, str(BENCH_DIR / "bare_server.py"), "--host", "127.0.0.1", "--port", str(port2), "--workers", str(cfg.workers)], base_env, port2, False)
+            (
+                "bare-bolt",
+                [
+                    sys.executable,
+                    str(BENCH_DIR / "bare_server.py"),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port2),
+                    "--workers",
+                    str(cfg.workers),
+                ],
+                base_env,
+                port2,
+                False,
+            )
         )
         for name, cmd, env, p, replies in plans:
             log(f"B: starting {name} on 127.0.0.1:{p} ({cfg.workers} workers x 8 threads)")
@@ -508,23 +578,36 @@ def part_b(cfg: Config, workdir: Path, model_dir: Path, texts: Sequence[str]) ->
     rows = []
     for name, runs in results.items():
         for r in runs:
-            rows.append([
-                name, r.kind, r.clients, r.n, r.n - r.ok, r.per_s, r.done_per_s,
-                percentile(r.latencies_ms, 50) if r.latencies_ms else None,
-                percentile(r.latencies_ms, 99) if r.latencies_ms else None,
-                f"{len(r.reply_ms)}/{r.replies_expected}" if r.replies_expected else "-",
-                percentile(r.reply_ms, 50) if r.reply_ms else None,
-                percentile(r.reply_ms, 99) if r.reply_ms else None,
-            ])
+            rows.append(
+                [
+                    name,
+                    r.kind,
+                    r.clients,
+                    r.n,
+                    r.n - r.ok,
+                    r.per_s,
+                    r.done_per_s,
+                    percentile(r.latencies_ms, 50) if r.latencies_ms else None,
+                    percentile(r.latencies_ms, 99) if r.latencies_ms else None,
+                    f"{len(r.reply_ms)}/{r.replies_expected}" if r.replies_expected else "-",
+                    percentile(r.reply_ms, 50) if r.reply_ms else None,
+                    percentile(r.reply_ms, 99) if r.reply_ms else None,
+                ]
+            )
     notes = [
         f"{cfg.workers} gunicorn workers (gthread, 8 threads) each; client = {cfg.http_clients} threads with keep-alive connections "
         "in the benchmark process, which also hosts the fake Slack (same CPUs as the server)",
         "ack = time until the HTTP 200 response body was read; reply = request sent -> threaded chat.postMessage arrived at the fake",
         "acks/s = requests / time until the last ack; done/s = mentions whose threaded reply arrived / time until the last reply",
         "/scope acks carrying a verdict (blocks): "
-        + ", ".join(f"{n}: {sum(r.bodies_with_verdict for r in runs if r.kind.startswith('/scope'))}" for n, runs in results.items()),
-        "startup to first /healthz 200: " + ", ".join(f"{n} {s.startup_s:.1f} s" for n, s in servers.items())
-        + "; RSS master+workers after the run: " + ", ".join(f"{n} {v:.0f} MiB" if v else f"{n} ?" for n, v in rss.items()),
+        + ", ".join(
+            f"{n}: {sum(r.bodies_with_verdict for r in runs if r.kind.startswith('/scope'))}"
+            for n, runs in results.items()
+        ),
+        "startup to first /healthz 200: "
+        + ", ".join(f"{n} {s.startup_s:.1f} s" for n, s in servers.items())
+        + "; RSS master+workers after the run: "
+        + ", ".join(f"{n} {v:.0f} MiB" if v else f"{n} ?" for n, v in rss.items()),
         f"fake Slack received {auth_tests} auth.test calls in total",
     ]
     for name, runs in results.items():
@@ -533,8 +616,22 @@ def part_b(cfg: Config, workdir: Path, model_dir: Path, texts: Sequence[str]) ->
             notes.append(f"{name}: non-200 outcomes {bad}")
     table(
         "B. HTTP server on loopback: scope-bot serve vs. bare Bolt app (empty handlers), same gunicorn set-up",
-        ["server", "request", "clients", "n", "errors", "acks/s", "done/s", "ack p50 ms", "ack p99 ms", "replies", "reply p50 ms", "reply p99 ms"],
-        rows, notes,
+        [
+            "server",
+            "request",
+            "clients",
+            "n",
+            "errors",
+            "acks/s",
+            "done/s",
+            "ack p50 ms",
+            "ack p99 ms",
+            "replies",
+            "reply p50 ms",
+            "reply p99 ms",
+        ],
+        rows,
+        notes,
     )
 
     if "scope-bot" in results and "bare-bolt" in results:
@@ -542,14 +639,20 @@ def part_b(cfg: Config, workdir: Path, model_dir: Path, texts: Sequence[str]) ->
         for mine, bare in zip(results["scope-bot"], results["bare-bolt"]):
             if not (mine.latencies_ms and bare.latencies_ms):
                 continue
-            ratio_rows.append([
-                mine.kind, mine.clients,
-                _ratio(mine.per_s, bare.per_s),
-                _ratio(percentile(mine.latencies_ms, 50), percentile(bare.latencies_ms, 50)),
-                _ratio(percentile(mine.latencies_ms, 99), percentile(bare.latencies_ms, 99)),
-            ])
-        table("B. Ratios scope-bot / bare Bolt (acks/s below 1 and latency above 1 = scope-bot's own cost)",
-              ["request", "clients", "acks/s ratio", "ack p50 ratio", "ack p99 ratio"], ratio_rows)
+            ratio_rows.append(
+                [
+                    mine.kind,
+                    mine.clients,
+                    _ratio(mine.per_s, bare.per_s),
+                    _ratio(percentile(mine.latencies_ms, 50), percentile(bare.latencies_ms, 50)),
+                    _ratio(percentile(mine.latencies_ms, 99), percentile(bare.latencies_ms, 99)),
+                ]
+            )
+        table(
+            "B. Ratios scope-bot / bare Bolt (acks/s below 1 and latency above 1 = scope-bot's own cost)",
+            ["request", "clients", "acks/s ratio", "ack p50 ratio", "ack p99 ratio"],
+            ratio_rows,
+        )
 
 
 def _ratio(a: float, b: float) -> str:
@@ -602,7 +705,8 @@ def part_c(cfg: Config, workdir: Path, model_dir: Path) -> None:
         run = run_phase(
             "retrain",
             {"db_url": db_url, "model_dir": str(base / "models"), "reports_dir": str(base / "reports")},
-            timeout=limit, workdir=workdir,
+            timeout=limit,
+            workdir=workdir,
         )
         runs[n] = run
         r = run.result or {}
@@ -613,12 +717,19 @@ def part_c(cfg: Config, workdir: Path, model_dir: Path) -> None:
             seconds = f"> {limit:.0f} (stopped)"
         else:
             seconds = run.status
-        rows.append([
-            inserted, gen_s, insert_s, seconds, run.peak_mib if run.status == "ok" else f"({run.peak_mib:.0f} at stop)",
-            r.get("promoted") if run.status == "ok" else "-",
-            f"{counts.get('feedback_used', '?')}/{counts.get('feedback_held_out', '?')}" if counts else "-",
-            _pct(r.get("current_acc")), _pct(r.get("candidate_acc")),
-        ])
+        rows.append(
+            [
+                inserted,
+                gen_s,
+                insert_s,
+                seconds,
+                run.peak_mib if run.status == "ok" else f"({run.peak_mib:.0f} at stop)",
+                r.get("promoted") if run.status == "ok" else "-",
+                f"{counts.get('feedback_used', '?')}/{counts.get('feedback_held_out', '?')}" if counts else "-",
+                _pct(r.get("current_acc")),
+                _pct(r.get("candidate_acc")),
+            ]
+        )
         log(f"C: {n:,}: {seconds if isinstance(seconds, str) else f'{seconds:.1f} s'}, peak {run.peak_mib:.0f} MiB")
         if run.status != "ok" and n != cfg.retrain_sizes[-1]:
             log("C: skipping larger sizes")
@@ -635,8 +746,19 @@ def part_c(cfg: Config, workdir: Path, model_dir: Path) -> None:
             notes.append(f"{n:,}: gate: {reason if len(reason) <= 150 else reason[:147] + '...'}")
     table(
         "C. Retraining at scale (bot.retrain.retrain, YAML + accepted feedback)",
-        ["feedback", "generate s", "insert s", "retrain s", "peak RSS MiB", "promoted", "used/held-out", "acc current", "acc candidate"],
-        rows, notes,
+        [
+            "feedback",
+            "generate s",
+            "insert s",
+            "retrain s",
+            "peak RSS MiB",
+            "promoted",
+            "used/held-out",
+            "acc current",
+            "acc candidate",
+        ],
+        rows,
+        notes,
     )
 
     labels: list[str] = []
@@ -653,7 +775,11 @@ def part_c(cfg: Config, workdir: Path, model_dir: Path) -> None:
                 seconds, calls = runs[n].result["timers"].get(label, [None, 0])
                 row.append(f"{seconds:.2f} ({calls}x)" if seconds is not None and calls else "-")
             breakdown.append(row)
-        table("C. Where retraining time goes (cumulative s, calls; nested calls overlap)", ["step"] + [f"{n:,}" for n in sizes], breakdown)
+        table(
+            "C. Where retraining time goes (cumulative s, calls; nested calls overlap)",
+            ["step"] + [f"{n:,}" for n in sizes],
+            breakdown,
+        )
 
 
 def _pct(value: float | None) -> str:

@@ -115,7 +115,9 @@ def phase_train(args: dict[str, Any]) -> dict[str, Any]:
     _, catalog, train, dev = _load_data()
     lines: list[str] = []
     t0 = time.perf_counter()
-    trained = train_model(train=train, dev=dev, label_info=catalog.label_info(), tune=args["tune"], progress=lines.append)
+    trained = train_model(
+        train=train, dev=dev, label_info=catalog.label_info(), tune=args["tune"], progress=lines.append
+    )
     seconds = time.perf_counter() - t0
     return {
         "seconds": seconds,
@@ -177,7 +179,9 @@ def phase_retrain(args: dict[str, Any]) -> dict[str, Any]:
     progress: list[tuple[float, str]] = []
     t0 = time.perf_counter()
     try:
-        report = retrain_module.retrain(settings=settings, store=store, progress=lambda line: progress.append((time.perf_counter() - t0, line)))
+        report = retrain_module.retrain(
+            settings=settings, store=store, progress=lambda line: progress.append((time.perf_counter() - t0, line))
+        )
     finally:
         store.close()
     seconds = time.perf_counter() - t0

@@ -143,7 +143,12 @@ def verdict_blocks(
             {
                 "type": "actions",
                 "elements": [
-                    _button(t(lang, "request_quote"), action_id=ACTION_REQUEST_QUOTE, value=str(triage.verdict_id), style="primary")
+                    _button(
+                        t(lang, "request_quote"),
+                        action_id=ACTION_REQUEST_QUOTE,
+                        value=str(triage.verdict_id),
+                        style="primary",
+                    )
                 ],
             }
         )
@@ -151,7 +156,9 @@ def verdict_blocks(
     return blocks
 
 
-def verdict_message(triage: Triage, *, catalog: Catalog, support_group: str = "", private: bool = False) -> dict[str, Any]:
+def verdict_message(
+    triage: Triage, *, catalog: Catalog, support_group: str = "", private: bool = False
+) -> dict[str, Any]:
     """`text` and `blocks` of a verdict reply, ready for chat.postMessage, ack() or respond()."""
     return {
         "text": verdict_text(triage),
@@ -246,7 +253,8 @@ def table_blocks(catalog: Catalog, *, products: Sequence[str], lang: str) -> lis
 def table_text(catalog: Catalog, *, products: Sequence[str], lang: str) -> str:
     """Fallback text of the tables."""
     return " | ".join(
-        f"{catalog.product(p).name}: " + "; ".join(f"{r.title(lang)} ({VERDICT_LABEL[lang][r.verdict]})" for r in catalog.rows_of(p))
+        f"{catalog.product(p).name}: "
+        + "; ".join(f"{r.title(lang)} ({VERDICT_LABEL[lang][r.verdict]})" for r in catalog.rows_of(p))
         for p in products
     )
 
@@ -267,7 +275,9 @@ def quote_modal(
         _section(f"*{t(lang, 'quote_original')}:*\n> " + excerpt(original_text, limit=1500, lang=lang)),
     ]
     if detected:
-        blocks.append(_context(f"{t(lang, 'quote_detected')}: {detected.title(lang)} ({catalog.product(detected.product).name})"))
+        blocks.append(
+            _context(f"{t(lang, 'quote_detected')}: {detected.title(lang)} ({catalog.product(detected.product).name})")
+        )
     blocks += [
         {
             "type": "input",
@@ -281,7 +291,12 @@ def quote_modal(
                 "initial_value": html.unescape(original_text)[:3000],
             },
         },
-        {"type": "input", "block_id": BLOCK_QUOTE_PRODUCT, "label": _plain(t(lang, "quote_product")), "element": product_select},
+        {
+            "type": "input",
+            "block_id": BLOCK_QUOTE_PRODUCT,
+            "label": _plain(t(lang, "quote_product")),
+            "element": product_select,
+        },
         {
             "type": "input",
             "block_id": BLOCK_QUOTE_TIMELINE,
@@ -320,7 +335,8 @@ def quote_staff_blocks(quote: QuoteRequest, *, catalog: Catalog) -> list[dict[st
         f"*Detected row:* {row.title_en if row else '—'}",
         f"*Timeline:* {escape(quote.timeline)}",
         f"*Contact:* {escape(quote.contact)}",
-        f"*Status:* {QUOTE_STATUS_LABEL['en'][quote.status]}" + (f" (by <@{quote.decided_by}>)" if quote.decided_by and quote.status != "new" else ""),
+        f"*Status:* {QUOTE_STATUS_LABEL['en'][quote.status]}"
+        + (f" (by <@{quote.decided_by}>)" if quote.decided_by and quote.status != "new" else ""),
     ]
     blocks = [
         {"type": "header", "text": _plain(f"Quote request {quote.ref}", 150)},
@@ -334,7 +350,12 @@ def quote_staff_blocks(quote: QuoteRequest, *, catalog: Catalog) -> list[dict[st
             "type": "actions",
             "block_id": f"{BLOCK_QUOTE_STAFF}:{quote.ref}",
             "elements": [
-                _button(QUOTE_STATUS_LABEL["en"][s].capitalize(), action_id=f"{ACTION_QUOTE_STATUS}:{s}", value=quote.ref, style=styles.get(s))
+                _button(
+                    QUOTE_STATUS_LABEL["en"][s].capitalize(),
+                    action_id=f"{ACTION_QUOTE_STATUS}:{s}",
+                    value=quote.ref,
+                    style=styles.get(s),
+                )
                 for s in STAFF_STATUSES
             ],
         }
@@ -372,7 +393,9 @@ def home_view(
             f"label accuracy {model_metrics.get('label_accuracy', 0):.1%} · "
             f"unsure rate {model_metrics.get('unsure_rate', 0):.1%} (dev set)"
         )
-    counts = " · ".join(f"{VERDICT_LABEL['en'][v]}: {verdict_counts.get(v, 0)}" for v in (IN_SCOPE, OUT_OF_SCOPE, UNSURE))
+    counts = " · ".join(
+        f"{VERDICT_LABEL['en'][v]}: {verdict_counts.get(v, 0)}" for v in (IN_SCOPE, OUT_OF_SCOPE, UNSURE)
+    )
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": _plain("scope-bot", 150)},
         _section(f"*Model* `{model_version}`\n{figures}"),
@@ -384,7 +407,10 @@ def home_view(
         blocks += [{"type": "divider"}, {"type": "header", "text": _plain("Feedback waiting for review", 150)}]
         for item in pending_feedback[:20]:
             blocks.append(
-                _section(f"#{item.id} · *{item.label}* (bot said {item.predicted_label or '—'}) from <@{item.user_id}>\n> " + excerpt(item.text, limit=300, lang="en"))
+                _section(
+                    f"#{item.id} · *{item.label}* (bot said {item.predicted_label or '—'}) from <@{item.user_id}>\n> "
+                    + excerpt(item.text, limit=300, lang="en")
+                )
             )
             blocks.append(
                 {

@@ -26,7 +26,9 @@ class Deps:
 
     def triage(self, text: str, *, source: str, **where: str | None) -> Triage:
         """triage_message with this app's classifier, catalog and store; `where` says where the text came from."""
-        return triage_message(text, classifier=self.classifier, catalog=self.catalog, store=self.store, source=source, **where)
+        return triage_message(
+            text, classifier=self.classifier, catalog=self.catalog, store=self.store, source=source, **where
+        )
 
 
 def deps_of(context: Any) -> Deps:

@@ -83,5 +83,11 @@ def feedback_on_verdict(
 
 def feedback_reply(outcome: FeedbackOutcome) -> str:
     """What the user is told after clicking."""
-    key = "feedback_duplicate" if not outcome.created else "feedback_thanks" if outcome.trusted else "feedback_thanks_pending"
+    key = (
+        "feedback_duplicate"
+        if not outcome.created
+        else "feedback_thanks"
+        if outcome.trusted
+        else "feedback_thanks_pending"
+    )
     return t(outcome.lang, key)

@@ -81,7 +81,9 @@ class LiveClassifier:
                 fresh = self._checked(Classifier.load(self.store.version_dir(wanted)))
             except ArtifactError as exc:
                 self._failed_version = wanted
-                log.error("model reload: version %s does not load, keeping %s: %s", wanted, self._classifier.version, exc)
+                log.error(
+                    "model reload: version %s does not load, keeping %s: %s", wanted, self._classifier.version, exc
+                )
                 return False
             log.info("model reload: %s -> %s", self._classifier.version, fresh.version)
             self._classifier = fresh

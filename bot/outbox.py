@@ -76,7 +76,9 @@ class Outbox:
         """Try every due call once, or only those of `purpose_id` / `purposes` (claimed with a lease, so
         parallel workers never send one twice); returns how many were delivered."""
         delivered = 0
-        for item in self.store.claim_due_outbox(lease_seconds=self.lease_seconds, purpose_id=purpose_id, purposes=purposes):
+        for item in self.store.claim_due_outbox(
+            lease_seconds=self.lease_seconds, purpose_id=purpose_id, purposes=purposes
+        ):
             delivered += self._deliver(item)
         return delivered
 
@@ -99,7 +101,11 @@ class Outbox:
             # Being rate limited says nothing about the call itself: wait as asked, without using up an attempt.
             log.warning(
                 "slack call %s for %s #%s (outbox #%d) rate limited, retrying in %.0fs",
-                item.method, item.purpose, item.purpose_id, item.id, retry_after,
+                item.method,
+                item.purpose,
+                item.purpose_id,
+                item.id,
+                retry_after,
             )
             self.store.outbox_failed(item.id, error=str(exc), retry_in=retry_after, count_attempt=False)
             return
@@ -108,13 +114,24 @@ class Outbox:
             reason = "permanent error" if permanent else f"{attempt} attempts"
             log.error(
                 "slack call %s for %s #%s (outbox #%d) failed for good (%s): %s",
-                item.method, item.purpose, item.purpose_id, item.id, reason, exc,
+                item.method,
+                item.purpose,
+                item.purpose_id,
+                item.id,
+                reason,
+                exc,
             )
             self.store.outbox_given_up(item.id, error=str(exc))
             return
         backoff = min(self.retry_seconds * (2**item.attempts), MAX_BACKOFF_SECONDS)
         log.warning(
             "slack call %s for %s #%s (outbox #%d) failed (attempt %d), retrying in %.0fs: %s",
-            item.method, item.purpose, item.purpose_id, item.id, attempt, backoff, exc,
+            item.method,
+            item.purpose,
+            item.purpose_id,
+            item.id,
+            attempt,
+            backoff,
+            exc,
         )
         self.store.outbox_failed(item.id, error=str(exc), retry_in=backoff)

@@ -37,7 +37,13 @@ class ScopeCommand:
     products: tuple[str, ...] = ()
 
 
-_PRODUCT_ALIASES = {"cstack": "cstack", "cs": "cstack", "gpu": "cloudgpu", "cloudgpu": "cloudgpu", "cloud-gpu": "cloudgpu"}
+_PRODUCT_ALIASES = {
+    "cstack": "cstack",
+    "cs": "cstack",
+    "gpu": "cloudgpu",
+    "cloudgpu": "cloudgpu",
+    "cloud-gpu": "cloudgpu",
+}
 
 
 def parse_scope_command(text: str | None, *, product_ids: tuple[str, ...]) -> ScopeCommand:

@@ -34,7 +34,11 @@ class PeriodicTask(threading.Thread):
                 # Expected trouble (locked database, unreadable model, network) carries its own message; the
                 # next round may well succeed, so keep the thread and say which task failed.
                 log.error(
-                    "background task %s failed, trying again in %.0fs: %s: %s", self.task_name, self.interval, type(exc).__name__, exc
+                    "background task %s failed, trying again in %.0fs: %s: %s",
+                    self.task_name,
+                    self.interval,
+                    type(exc).__name__,
+                    exc,
                 )
 
     def stop(self) -> None:

@@ -131,10 +131,14 @@ def status_announcements(*, catalog: Catalog) -> Announcements:
     return build
 
 
-def change_quote_status(*, store: Store, catalog: Catalog, ref: str, status: str, staff_user: str) -> tuple[QuoteRequest, bool]:
+def change_quote_status(
+    *, store: Store, catalog: Catalog, ref: str, status: str, staff_user: str
+) -> tuple[QuoteRequest, bool]:
     """Staff decision: store it with the staff post update and the requester's notice queued; (request, changed).
     A repeated decision (a double click) changes and queues nothing."""
-    return store.set_quote_status(ref, status=status, user_id=staff_user, announcements=status_announcements(catalog=catalog))
+    return store.set_quote_status(
+        ref, status=status, user_id=staff_user, announcements=status_announcements(catalog=catalog)
+    )
 
 
 def deliver_quote_calls(outbox: Outbox, quote: QuoteRequest) -> int:
@@ -144,4 +148,6 @@ def deliver_quote_calls(outbox: Outbox, quote: QuoteRequest) -> int:
 
 def quote_summary(quote: QuoteRequest) -> dict[str, Any]:
     """The fields staff see in `quotes list`."""
-    return {k: getattr(quote, k) for k in ("ref", "created_at", "status", "product", "requester_id", "timeline", "contact")}
+    return {
+        k: getattr(quote, k) for k in ("ref", "created_at", "status", "product", "requester_id", "timeline", "contact")
+    }

@@ -170,7 +170,9 @@ def _judge(
         for name, data in checks.items()
     }
     results = {
-        name: decide(candidate=cand, current=cur, tolerance=settings.gate_tolerance, recall_drop=settings.gate_recall_drop)
+        name: decide(
+            candidate=cand, current=cur, tolerance=settings.gate_tolerance, recall_drop=settings.gate_recall_drop
+        )
         for name, (cand, cur) in measured.items()
     }
     return combine(results), measured
@@ -198,7 +200,12 @@ def _retrain_locked(
     # The current model's hyperparameters: a nightly run must not pay for a cross-validated search.
     params = current.manifest.params if current is not None and current.manifest is not None else None
     trained = train_model(
-        train=yaml_train + feedback_train, dev=dev, label_info=catalog.label_info(), tune=False, params=params, progress=progress
+        train=yaml_train + feedback_train,
+        dev=dev,
+        label_info=catalog.label_info(),
+        tune=False,
+        params=params,
+        progress=progress,
     )
 
     # The evaluation set alone trusts held-out feedback as truth, so poisoned feedback would vouch for itself;
@@ -305,7 +312,9 @@ def format_report(report: RetrainReport) -> str:
         lines += ["", "rows whose recall dropped (! = blocks promotion)"]
         for r in report.worse_rows:
             mark = "!" if r["blocking"] else " "
-            lines.append(f"{mark} {r.get('set', ''):20} {r['row']:32} {r['before']:.2f} -> {r['after']:.2f}   n={r['support']}")
+            lines.append(
+                f"{mark} {r.get('set', ''):20} {r['row']:32} {r['before']:.2f} -> {r['after']:.2f}   n={r['support']}"
+            )
     if report.conflicts:
         lines += ["", "conflicting feedback (the latest accepted label wins):"]
         for conflict in report.conflicts:

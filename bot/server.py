@@ -44,6 +44,7 @@ def make_wsgi_app(runtime: Runtime) -> Callable[..., Iterable[bytes]]:
 
 def serve(settings: Settings, *, host: str, port: int, workers: int, threads: int = 8) -> None:
     """Run the HTTP server in the foreground until SIGTERM/SIGINT."""
+
     def build_worker_app() -> Callable[..., Iterable[bytes]]:
         runtime = build_runtime(settings)
         runtime.start_background()

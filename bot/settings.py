@@ -97,7 +97,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
     if app_token and not app_token.startswith("xapp-"):
         raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'")
     model_dir = env.get("SCOPE_BOT_MODEL_DIR", "").strip()
-    data_dir = Path(env["SCOPE_BOT_DATA_DIR"]).expanduser().resolve() if env.get("SCOPE_BOT_DATA_DIR", "").strip() else None
+    data_dir = (
+        Path(env["SCOPE_BOT_DATA_DIR"]).expanduser().resolve() if env.get("SCOPE_BOT_DATA_DIR", "").strip() else None
+    )
     reviewers = frozenset(u.strip() for u in env.get("SCOPE_BOT_REVIEWERS", "").split(",") if u.strip())
     return Settings(
         slack_bot_token=bot_token,
@@ -107,7 +109,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         quotes_channel=env.get("SCOPE_BOT_QUOTES_CHANNEL", "").strip(),
         db_url=_db_url(env, defaults.db_url),
         model_dir=Path(model_dir).expanduser().resolve() if model_dir else defaults.model_dir,
-        reports_dir=Path(env["SCOPE_BOT_REPORTS_DIR"]).resolve() if env.get("SCOPE_BOT_REPORTS_DIR") else defaults.reports_dir,
+        reports_dir=Path(env["SCOPE_BOT_REPORTS_DIR"]).resolve()
+        if env.get("SCOPE_BOT_REPORTS_DIR")
+        else defaults.reports_dir,
         catalog_path=data_dir / "catalog.yml" if data_dir else defaults.catalog_path,
         train_dir=data_dir / "train" if data_dir else defaults.train_dir,
         dev_path=data_dir / "dev.yml" if data_dir else defaults.dev_path,

@@ -25,7 +25,13 @@ class Shell:
     """Read-eval-print loop over the same triage and quote services the Slack bot uses."""
 
     def __init__(
-        self, *, classifier, catalog: Catalog, store: Store, read: Callable[[str], str] = input, out: TextIO | None = None
+        self,
+        *,
+        classifier,
+        catalog: Catalog,
+        store: Store,
+        read: Callable[[str], str] = input,
+        out: TextIO | None = None,
     ):
         import sys
 
@@ -68,7 +74,9 @@ class Shell:
             self.request_quote()
         else:
             try:
-                self.last = triage_message(line, classifier=self.classifier, catalog=self.catalog, store=self.store, source="shell")
+                self.last = triage_message(
+                    line, classifier=self.classifier, catalog=self.catalog, store=self.store, source="shell"
+                )
             except InputError as exc:
                 self.say(f"error: {exc}")
                 return
@@ -85,8 +93,11 @@ class Shell:
         products = "/".join(p.id for p in self.catalog.products)
         try:
             values = {
-                blocks.BLOCK_QUOTE_WHAT: self.read(f"{t(lang, 'quote_what')} [{triage.text[:60]}…]: ").strip() or triage.text,
-                blocks.BLOCK_QUOTE_PRODUCT: self.read(f"{t(lang, 'quote_product')} ({products}) [{triage.row.product}]: ").strip()
+                blocks.BLOCK_QUOTE_WHAT: self.read(f"{t(lang, 'quote_what')} [{triage.text[:60]}…]: ").strip()
+                or triage.text,
+                blocks.BLOCK_QUOTE_PRODUCT: self.read(
+                    f"{t(lang, 'quote_product')} ({products}) [{triage.row.product}]: "
+                ).strip()
                 or triage.row.product,
                 blocks.BLOCK_QUOTE_TIMELINE: self.read(f"{t(lang, 'quote_timeline')}: ").strip(),
                 blocks.BLOCK_QUOTE_CONTACT: self.read(f"{t(lang, 'quote_contact')}: ").strip(),

@@ -106,11 +106,28 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
 
 metadata = sa.MetaData()
 _str = sa.String
-processed_events = sa.Table("processed_events", metadata, sa.Column("event_key", _str, primary_key=True), sa.Column("received_at", _str))
+processed_events = sa.Table(
+    "processed_events", metadata, sa.Column("event_key", _str, primary_key=True), sa.Column("received_at", _str)
+)
 verdicts = sa.Table(
     "verdicts",
     metadata,
-    *(sa.Column(c, _str) for c in ("created_at", "source", "team_id", "channel_id", "user_id", "message_ts", "text", "label", "verdict", "model_version", "lang")),
+    *(
+        sa.Column(c, _str)
+        for c in (
+            "created_at",
+            "source",
+            "team_id",
+            "channel_id",
+            "user_id",
+            "message_ts",
+            "text",
+            "label",
+            "verdict",
+            "model_version",
+            "lang",
+        )
+    ),
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("confidence", sa.Float),
 )
@@ -121,9 +138,23 @@ quote_requests = sa.Table(
     *(
         sa.Column(c, _str)
         for c in (
-            "ref", "created_at", "updated_at", "status", "requester_id", "origin_channel_id", "original_text",
-            "detected_label", "product", "what", "timeline", "contact", "lang", "submission_key",
-            "staff_channel_id", "staff_message_ts", "decided_by",
+            "ref",
+            "created_at",
+            "updated_at",
+            "status",
+            "requester_id",
+            "origin_channel_id",
+            "original_text",
+            "detected_label",
+            "product",
+            "what",
+            "timeline",
+            "contact",
+            "lang",
+            "submission_key",
+            "staff_channel_id",
+            "staff_message_ts",
+            "decided_by",
         )
     ),
 )
@@ -140,14 +171,28 @@ feedback = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     *(
         sa.Column(c, _str)
-        for c in ("created_at", "text", "predicted_label", "label", "source", "user_id", "status", "reviewed_by", "reviewed_at", "dedupe_key")
+        for c in (
+            "created_at",
+            "text",
+            "predicted_label",
+            "label",
+            "source",
+            "user_id",
+            "status",
+            "reviewed_by",
+            "reviewed_at",
+            "dedupe_key",
+        )
     ),
 )
 outbox = sa.Table(
     "outbox",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    *(sa.Column(c, _str) for c in ("created_at", "method", "payload", "purpose", "last_error", "next_attempt_at", "done_at", "failed_at")),
+    *(
+        sa.Column(c, _str)
+        for c in ("created_at", "method", "payload", "purpose", "last_error", "next_attempt_at", "done_at", "failed_at")
+    ),
     sa.Column("purpose_id", sa.Integer),
     sa.Column("attempts", sa.Integer),
 )
@@ -256,7 +301,9 @@ def _queue_announcements(conn: Connection, quote: QuoteRequest, announcements: A
     for call in announcements(quote) if announcements else []:
         conn.execute(
             outbox.insert().values(
-                **_outbox_row(method=call["method"], payload=call["payload"], purpose=call["purpose"], purpose_id=quote.id)
+                **_outbox_row(
+                    method=call["method"], payload=call["payload"], purpose=call["purpose"], purpose_id=quote.id
+                )
             )
         )
 
@@ -294,7 +341,9 @@ class Store:
             with engine.begin() as conn:
                 _apply_migrations(conn)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open database {url!r}: {exc.__class__.__name__}: {exc.args[0] if exc.args else ''}") from exc
+            raise StoreError(
+                f"cannot open database {url!r}: {exc.__class__.__name__}: {exc.args[0] if exc.args else ''}"
+            ) from exc
         return cls(engine)
 
     def close(self) -> None:
@@ -323,7 +372,9 @@ class Store:
     def prune_processed_events(self, *, older_than_days: float = 7) -> int:
         """Forget event ids older than `older_than_days` (Slack retries within minutes); returns how many."""
         cutoff = _iso(_now() - timedelta(days=older_than_days))
-        return self._tx(lambda c: c.execute(processed_events.delete().where(processed_events.c.received_at < cutoff)).rowcount)
+        return self._tx(
+            lambda c: c.execute(processed_events.delete().where(processed_events.c.received_at < cutoff)).rowcount
+        )
 
     # --- verdict log -----------------------------------------------------------------------------------------
 
@@ -342,7 +393,11 @@ class Store:
     def verdict_counts(self, *, days: int = 7) -> dict[str, int]:
         """verdict -> count over the last `days` days."""
         since = _iso(_now() - timedelta(days=days))
-        query = sa.select(verdicts.c.verdict, sa.func.count()).where(verdicts.c.created_at >= since).group_by(verdicts.c.verdict)
+        query = (
+            sa.select(verdicts.c.verdict, sa.func.count())
+            .where(verdicts.c.created_at >= since)
+            .group_by(verdicts.c.verdict)
+        )
         return self._tx(lambda c: {v: n for v, n in c.execute(query)})
 
     # --- quote requests --------------------------------------------------------------------------------------
@@ -354,7 +409,9 @@ class Store:
         for it, in one transaction; (request, created). Same key -> same request, nothing queued again."""
 
         def work(conn: Connection) -> tuple[QuoteRequest, bool]:
-            existing = conn.execute(quote_requests.select().where(quote_requests.c.submission_key == submission_key)).first()
+            existing = conn.execute(
+                quote_requests.select().where(quote_requests.c.submission_key == submission_key)
+            ).first()
             if existing:
                 return _quote(existing), False
             now = _now()
@@ -376,7 +433,11 @@ class Store:
                 "submission_key": submission_key,
             }
             new_id = conn.execute(quote_requests.insert().values(**values)).inserted_primary_key[0]
-            conn.execute(quote_status_log.insert().values(quote_id=new_id, at=_iso(now), status="new", user_id=fields.get("requester_id")))
+            conn.execute(
+                quote_status_log.insert().values(
+                    quote_id=new_id, at=_iso(now), status="new", user_id=fields.get("requester_id")
+                )
+            )
             quote = _quote(conn.execute(quote_requests.select().where(quote_requests.c.id == new_id)).one())
             _queue_announcements(conn, quote, announcements)
             return quote, True
@@ -387,14 +448,20 @@ class Store:
             except IntegrityError:
                 # Two workers raced: on the same submission (the winner's row is the answer), or on the next
                 # reference for different submissions (then this one takes the number after it).
-                row = self._tx(lambda c: c.execute(quote_requests.select().where(quote_requests.c.submission_key == submission_key)).first())
+                row = self._tx(
+                    lambda c: c.execute(
+                        quote_requests.select().where(quote_requests.c.submission_key == submission_key)
+                    ).first()
+                )
                 if row is not None:
                     return _quote(row), False
         raise StoreError(f"could not allocate a quote reference after {QUOTE_INSERT_ATTEMPTS} attempts")
 
     def quote(self, ref: str) -> QuoteRequest:
         """The quote request with reference `ref`; NotFoundError otherwise."""
-        row = self._tx(lambda c: c.execute(quote_requests.select().where(quote_requests.c.ref == ref.strip().upper())).first())
+        row = self._tx(
+            lambda c: c.execute(quote_requests.select().where(quote_requests.c.ref == ref.strip().upper())).first()
+        )
         if row is None:
             raise NotFoundError(f"no quote request {ref!r}")
         return _quote(row)
@@ -444,7 +511,9 @@ class Store:
             )
             quote = _quote(conn.execute(quote_requests.select().where(quote_requests.c.id == quote_id)).one())
             if changed:
-                conn.execute(quote_status_log.insert().values(quote_id=quote_id, at=now, status=status, user_id=user_id))
+                conn.execute(
+                    quote_status_log.insert().values(quote_id=quote_id, at=now, status=status, user_id=user_id)
+                )
                 _queue_announcements(conn, quote, announcements)
             return quote, changed
 
@@ -454,7 +523,9 @@ class Store:
         """Remember where the staff post of a quote request is, to update it on status changes."""
         self._tx(
             lambda c: c.execute(
-                quote_requests.update().where(quote_requests.c.id == quote_id).values(staff_channel_id=channel_id, staff_message_ts=ts)
+                quote_requests.update()
+                .where(quote_requests.c.id == quote_id)
+                .values(staff_channel_id=channel_id, staff_message_ts=ts)
             )
         )
 
@@ -532,12 +603,14 @@ class Store:
         status = "accepted" if accept else "discarded"
         # The guarded UPDATE decides: of two simultaneous reviews of one item, only one changes it.
         changed = self._tx(
-            lambda c: c.execute(
-                feedback.update()
-                .where(feedback.c.id == feedback_id, feedback.c.status == "pending")
-                .values(status=status, reviewed_by=reviewer, reviewed_at=_iso(_now()))
-            ).rowcount
-            == 1
+            lambda c: (
+                c.execute(
+                    feedback.update()
+                    .where(feedback.c.id == feedback_id, feedback.c.status == "pending")
+                    .values(status=status, reviewed_by=reviewer, reviewed_at=_iso(_now()))
+                ).rowcount
+                == 1
+            )
         )
         return self.feedback_item(feedback_id), changed
 
@@ -568,18 +641,34 @@ class Store:
             if not claimed:
                 return None
             r = conn.execute(outbox.select().where(outbox.c.id == item_id)).one()
-            return OutboxItem(id=r.id, method=r.method, payload=json.loads(r.payload), purpose=r.purpose, purpose_id=r.purpose_id, attempts=r.attempts)
+            return OutboxItem(
+                id=r.id,
+                method=r.method,
+                payload=json.loads(r.payload),
+                purpose=r.purpose,
+                purpose_id=r.purpose_id,
+                attempts=r.attempts,
+            )
 
         return self._tx(work)
 
     def claim_due_outbox(
-        self, *, lease_seconds: float, limit: int = 20, purpose_id: int | None = None, purposes: Collection[str] | None = None
+        self,
+        *,
+        lease_seconds: float,
+        limit: int = 20,
+        purpose_id: int | None = None,
+        purposes: Collection[str] | None = None,
     ) -> list[OutboxItem]:
         """Claim up to `limit` due calls, oldest first (see claim_outbox_item), optionally only those of one
         `purpose_id` and `purposes`."""
         query = (
             sa.select(outbox.c.id)
-            .where(outbox.c.done_at.is_(None), outbox.c.failed_at.is_(None), outbox.c.next_attempt_at <= _iso_precise(_now()))
+            .where(
+                outbox.c.done_at.is_(None),
+                outbox.c.failed_at.is_(None),
+                outbox.c.next_attempt_at <= _iso_precise(_now()),
+            )
             .order_by(outbox.c.id)
             .limit(limit)
         )
@@ -601,7 +690,9 @@ class Store:
         attempts = outbox.c.attempts + 1 if count_attempt else outbox.c.attempts
         self._tx(
             lambda c: c.execute(
-                outbox.update().where(outbox.c.id == item_id).values(attempts=attempts, last_error=error[:2000], next_attempt_at=later)
+                outbox.update()
+                .where(outbox.c.id == item_id)
+                .values(attempts=attempts, last_error=error[:2000], next_attempt_at=later)
             )
         )
 
@@ -617,7 +708,11 @@ class Store:
 
     def pending_outbox_count(self) -> int:
         """Calls not yet delivered and still being tried."""
-        query = sa.select(sa.func.count()).select_from(outbox).where(outbox.c.done_at.is_(None), outbox.c.failed_at.is_(None))
+        query = (
+            sa.select(sa.func.count())
+            .select_from(outbox)
+            .where(outbox.c.done_at.is_(None), outbox.c.failed_at.is_(None))
+        )
         return self._tx(lambda c: c.execute(query).scalar())
 
     def failed_outbox_count(self) -> int:

@@ -62,4 +62,6 @@ def triage_message(
         model_version=prediction.model_version,
         lang=lang,
     )
-    return Triage(text=text, lang=lang, prediction=prediction, row=row, product_name=product_name, verdict_id=verdict_id)
+    return Triage(
+        text=text, lang=lang, prediction=prediction, row=row, product_name=product_name, verdict_id=verdict_id
+    )

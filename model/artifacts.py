@@ -257,7 +257,9 @@ def load_version_dir(directory: Path) -> tuple[Any, Manifest]:
     except FileNotFoundError as exc:
         raise ModelNotFoundError(f"{model_path}: model file missing") from exc
     if sha256_bytes(payload) != manifest.sha256:
-        raise ArtifactError(f"{model_path}: sha256 does not match its manifest; refusing to load a file it does not vouch for")
+        raise ArtifactError(
+            f"{model_path}: sha256 does not match its manifest; refusing to load a file it does not vouch for"
+        )
     try:
         pipeline = joblib.load(io.BytesIO(payload))
     except Exception as exc:  # noqa: BLE001 - a verified file that still fails to unpickle is a corrupt artifact

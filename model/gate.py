@@ -38,7 +38,13 @@ def _worse_rows(candidate: Mapping[str, Any], current: Mapping[str, Any], recall
         dropped_too_far = before - after > recall_drop + EPSILON
         collapsed = support >= COLLAPSE_MIN_SUPPORT and before >= COLLAPSE_RECALL > after
         rows.append(
-            {"row": label, "before": before, "after": after, "support": support, "blocking": dropped_too_far or collapsed}
+            {
+                "row": label,
+                "before": before,
+                "after": after,
+                "support": support,
+                "blocking": dropped_too_far or collapsed,
+            }
         )
     return sorted(rows, key=lambda r: (not r["blocking"], r["after"] - r["before"], r["row"]))
 
@@ -59,8 +65,12 @@ def decide(
     cand_acc = float(candidate["verdict_accuracy"])
     if current is None:
         if cand_acc + EPSILON >= min_accuracy:
-            return GateResult(True, f"no current model; verdict accuracy {cand_acc:.1%} reaches the minimum {min_accuracy:.0%}")
-        return GateResult(False, f"no current model, but verdict accuracy {cand_acc:.1%} is below the minimum {min_accuracy:.0%}")
+            return GateResult(
+                True, f"no current model; verdict accuracy {cand_acc:.1%} reaches the minimum {min_accuracy:.0%}"
+            )
+        return GateResult(
+            False, f"no current model, but verdict accuracy {cand_acc:.1%} is below the minimum {min_accuracy:.0%}"
+        )
 
     cur_acc = float(current["verdict_accuracy"])
     worse = _worse_rows(candidate, current, recall_drop)

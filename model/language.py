@@ -19,8 +19,12 @@ _ENGLISH = frozenset(
     "us me just still also but or when if because here now sorry cheers regards help need".split()
 )
 # Words that carry no topic: never shown as the terms that decided a verdict.
-FUNCTION_WORDS = _GERMAN | _ENGLISH | frozenset(
-    "ich du er es wir sie wer wo wann welche welcher welches i you he she we they who where when which".split()
+FUNCTION_WORDS = (
+    _GERMAN
+    | _ENGLISH
+    | frozenset(
+        "ich du er es wir sie wer wo wann welche welcher welches i you he she we they who where when which".split()
+    )
 )
 _WORD = re.compile(r"[a-z]+")
 _UMLAUT = re.compile(r"[äöüßÄÖÜ]")

@@ -18,7 +18,9 @@ PARAM_GRID = {
 
 def build_pipeline() -> Pipeline:
     """Return the unfitted pipeline; the fitted one is saved whole, normaliser included."""
-    words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w[\w\-.]*\w\b|\b\w\b")
+    words = TfidfVectorizer(
+        analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w[\w\-.]*\w\b|\b\w\b"
+    )
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
     return Pipeline(
         [

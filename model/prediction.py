@@ -52,7 +52,9 @@ class Decision:
     low_confidence: bool
 
 
-def decide(probabilities: Mapping[str, float], *, label_info: Mapping[str, Mapping[str, str]], threshold: float) -> Decision:
+def decide(
+    probabilities: Mapping[str, float], *, label_info: Mapping[str, Mapping[str, str]], threshold: float
+) -> Decision:
     """Pick label and verdict: verdict by probability mass summed per verdict, label = best row of that verdict.
 
     A message that is clearly about "account" but unclear about the product splits its probability between

@@ -113,7 +113,9 @@ def train_model(
     params = dict(params or {})
     progress(f"fitting on {len(train)} examples ...")
     pipeline = fit_pipeline(train, params)
-    raw = Classifier(pipeline, label_info=label_info, threshold=0.0, version="candidate").classify_many(list(dev.texts), explain=False)
+    raw = Classifier(pipeline, label_info=label_info, threshold=0.0, version="candidate").classify_many(
+        list(dev.texts), explain=False
+    )
     threshold = choose_threshold(raw, dev.labels, label_info=label_info)
     progress(f"unsure threshold chosen on the dev set: {threshold:.2f}")
     classifier = Classifier(pipeline, label_info=label_info, threshold=threshold, version="candidate")

@@ -88,8 +88,6 @@ def _train_and_promote(settings: Settings, *, store: ModelStore, tune: bool):
 
 
 def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
-
-
     """Score a model on the dev set (or --data): report, JSON and confusion PNG."""
     classifier = load_classifier(settings, args.model)
     catalog = load_catalog(settings.catalog_path)
@@ -101,9 +99,15 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
         title=f"scope-bot {classifier.version} on {(args.data or settings.dev_path).name}",
     )
     if args.json:
-        print(json.dumps({"version": classifier.version, "threshold": classifier.threshold, "confusion_png": str(png), **metrics}))
+        print(
+            json.dumps(
+                {"version": classifier.version, "threshold": classifier.threshold, "confusion_png": str(png), **metrics}
+            )
+        )
         return 0
-    print(f"model {classifier.version} (unsure threshold {classifier.threshold:.2f}) on {args.data or settings.dev_path}")
+    print(
+        f"model {classifier.version} (unsure threshold {classifier.threshold:.2f}) on {args.data or settings.dev_path}"
+    )
     print(format_report(metrics))
     print(f"\nconfusion matrix image: {png}")
     return 0
@@ -121,8 +125,6 @@ def _jsonl_records(stream: Any) -> list[tuple[int, str]]:
 
 
 def cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
-
-
     """Classify one message for a human, or JSON Lines from stdin for programs."""
     if args.jsonl:
         if args.text:

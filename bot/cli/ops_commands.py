@@ -26,7 +26,9 @@ CLI_USER = "cli"
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add retrain, feedback and models."""
-    p = sub.add_parser("retrain", help="train a candidate on training data + accepted feedback; promote it if it passes the gate")
+    p = sub.add_parser(
+        "retrain", help="train a candidate on training data + accepted feedback; promote it if it passes the gate"
+    )
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.set_defaults(handler=cmd_retrain)
 
@@ -69,8 +71,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_retrain(args: argparse.Namespace, settings: Settings) -> int:
-
-
     """Nightly retraining; exit 0 whether the candidate is promoted or rejected."""
     with open_store(settings) as store:
         # Progress goes to stderr so that stdout is exactly the report (one JSON object with --json).
@@ -90,7 +90,9 @@ def _post_report(settings: Settings, *, store: Store, text: str) -> None:
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     # The report quotes feedback texts users wrote: escaped, so none can ping anyone from the report channel.
     payload = {"channel": settings.report_channel, "text": f"scope-bot nightly retraining\n```{escape(text[:3500])}```"}
-    if not Outbox(store, client, retry_seconds=settings.outbox_retry_seconds).send("chat.postMessage", payload, purpose="retrain_report"):
+    if not Outbox(store, client, retry_seconds=settings.outbox_retry_seconds).send(
+        "chat.postMessage", payload, purpose="retrain_report"
+    ):
         print("scope-bot: warning: retrain report not posted yet; the running bot retries it", file=sys.stderr)
 
 
@@ -98,8 +100,6 @@ def _post_report(settings: Settings, *, store: Store, text: str) -> None:
 
 
 def cmd_feedback_add(args: argparse.Namespace, settings: Settings) -> int:
-
-
     """Store one trusted correction from the CLI."""
     catalog = load_catalog(settings.catalog_path)
     with open_store(settings) as store:
@@ -111,8 +111,6 @@ def cmd_feedback_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_feedback_list(args: argparse.Namespace, settings: Settings) -> int:
-
-
     """List feedback, oldest first."""
     with open_store(settings) as store:
         items = store.feedback_items(status=args.status)
@@ -143,7 +141,10 @@ def _pair(record: Any, catalog: Catalog, where: str) -> dict[str, str]:
 
 
 def _read_jsonl(path: Path, text: str, catalog: Catalog) -> list[dict[str, str]]:
-    return [_pair(record, catalog, f"{path} line {number}") for number, record in json_lines(text, source=str(path), error=ValidationError)]
+    return [
+        _pair(record, catalog, f"{path} line {number}")
+        for number, record in json_lines(text, source=str(path), error=ValidationError)
+    ]
 
 
 def _read_csv(path: Path, text: str, catalog: Catalog) -> list[dict[str, str]]:
@@ -177,8 +178,6 @@ def read_feedback_file(path: Path, catalog: Catalog) -> list[dict[str, str]]:
 
 
 def cmd_feedback_import(args: argparse.Namespace, settings: Settings) -> int:
-
-
     """Import JSON Lines or CSV corrections; all lines are checked before any is stored."""
     catalog = load_catalog(settings.catalog_path)
     pairs = read_feedback_file(args.file, catalog)  # every line checked before anything is written
@@ -191,8 +190,6 @@ def cmd_feedback_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
-
-
     """Write accepted feedback as JSON Lines to stdout."""
     with open_store(settings) as store:
         items = store.accepted_feedback()
@@ -230,8 +227,6 @@ def _ask(item: FeedbackItem) -> str:
 
 
 def cmd_feedback_review(args: argparse.Namespace, settings: Settings) -> int:
-
-
     """Accept or discard pending feedback, interactively or by id."""
     with open_store(settings) as store:
         if args.accept is not None or args.discard is not None:
@@ -257,8 +252,6 @@ def cmd_feedback_review(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_models_list(args: argparse.Namespace, settings: Settings) -> int:
-
-
     """List model versions with their figures; * marks current."""
     model_store = ModelStore(settings.model_dir)
     current = model_store.current_version()

@@ -28,7 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("shell", help="interactive local shell (no Slack needed)")
     p.set_defaults(handler=cmd_shell)
 
-    quotes = sub.add_parser("quotes", help="quote requests for staff").add_subparsers(dest="quotes_command", required=True, metavar="ACTION")
+    quotes = sub.add_parser("quotes", help="quote requests for staff").add_subparsers(
+        dest="quotes_command", required=True, metavar="ACTION"
+    )
     p = quotes.add_parser("list", help="list quote requests, newest first")
     p.add_argument("--json", action="store_true", help="one JSON array")
     p.add_argument("--status", choices=QUOTE_STATUSES)
@@ -47,8 +49,6 @@ def _preflight(settings: Settings, *, http: bool) -> None:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-
-
     """HTTP mode under gunicorn after checking settings, model and database."""
     from bot.server import serve
 
@@ -58,8 +58,6 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-
-
     """Slack when credentials are set (Socket Mode or HTTP), the local shell otherwise."""
     if not settings.slack_enabled:
         print("No SLACK_BOT_TOKEN set: starting the local shell (see README, 'Connect to Slack').")
@@ -75,13 +73,13 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_shell(args: argparse.Namespace, settings: Settings) -> int:
-
-
     """The interactive local shell."""
     from bot.shell import Shell
 
     with open_store(settings) as store:
-        Shell(classifier=Classifier.load(settings.model_dir), catalog=load_catalog(settings.catalog_path), store=store).run()
+        Shell(
+            classifier=Classifier.load(settings.model_dir), catalog=load_catalog(settings.catalog_path), store=store
+        ).run()
     return 0
 
 
@@ -98,7 +96,9 @@ def cmd_quotes_list(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{'ref':13} {'created':25} {'status':11} {'product':9} {'requester':12} what")
     for q in quotes:
         s = quote_summary(q)
-        print(f"{s['ref']:13} {s['created_at']:25} {s['status']:11} {s['product']:9} {s['requester_id']:12} {one_line(q.what, 60)}")
+        print(
+            f"{s['ref']:13} {s['created_at']:25} {s['status']:11} {s['product']:9} {s['requester_id']:12} {one_line(q.what, 60)}"
+        )
     return 0
 
 

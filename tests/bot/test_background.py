@@ -43,11 +43,12 @@ def test_a_task_survives_expected_failures_of_its_job_and_logs_them_with_its_nam
     assert "database is locked" in logged[0] and "model file damaged" in logged[2]
 
 
-
 @pytest.fixture
 def runtime(settings, fake):
     rt = build_runtime(
-        settings.with_overrides(slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET, slack_api_url=fake.api_url)
+        settings.with_overrides(
+            slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET, slack_api_url=fake.api_url
+        )
     )
     yield rt
     rt.stop()

@@ -21,13 +21,14 @@ HOSTILE_REQUEST = f"{HOSTILE} please install PyTorch on our GPU VM"
 USER_CONTROL_SEQUENCES = ("<!channel", "<@U123", "<https://x")
 
 
-
 @pytest.fixture
 def triage(classifier, catalog, store):
     """triage(text, verdict, label=None): the real triage of `text`, checking the model sees it as the test expects."""
 
     def make(text, verdict, label=None):
-        result = triage_message(text, classifier=classifier, catalog=catalog, store=store, source="command", user_id="U0CUSTOMER")
+        result = triage_message(
+            text, classifier=classifier, catalog=catalog, store=store, source="command", user_id="U0CUSTOMER"
+        )
         assert result.verdict == verdict, f"model now says {result.prediction} for {text!r}"
         if label:
             assert result.prediction.label == label, f"model now says {result.prediction} for {text!r}"
@@ -137,8 +138,14 @@ def test_option_texts_fit_slacks_limit_and_long_titles_are_shortened_visibly(lan
     for row in [*catalog.rows, catalog.none_row]:
         text = blocks.row_option_text(row, catalog=catalog, lang=lang)
         assert len(text) <= blocks.OPTION_TEXT_LIMIT, text
-        full = f"{catalog.product(row.product).name.removeprefix('centron ') if row.product else '—'} · {row.title(lang)}"
-        assert text == full if len(full) <= blocks.OPTION_TEXT_LIMIT else (text.endswith("…") and full.startswith(text[:-1]))
+        full = (
+            f"{catalog.product(row.product).name.removeprefix('centron ') if row.product else '—'} · {row.title(lang)}"
+        )
+        assert (
+            text == full
+            if len(full) <= blocks.OPTION_TEXT_LIMIT
+            else (text.endswith("…") and full.startswith(text[:-1]))
+        )
     orders = blocks.row_option_text(catalog.row("cstack.orders"), catalog=catalog, lang=lang)
     assert orders.startswith("cStack · ") and orders.endswith("…")
 
@@ -187,7 +194,9 @@ def test_echoed_request_is_escaped(triage, catalog):
     tri = triage(HOSTILE_REQUEST, OUT_OF_SCOPE)
     reply = blocks.verdict_blocks(tri, catalog=catalog, private=True)
     assert reply[0]["type"] == "context"
-    assert reply[0]["elements"][0]["text"].startswith("> &lt;!channel&gt; &lt;@U123&gt; &amp; &lt;https://x|y&gt; please")
+    assert reply[0]["elements"][0]["text"].startswith(
+        "> &lt;!channel&gt; &lt;@U123&gt; &amp; &lt;https://x|y&gt; please"
+    )
     assert_no_user_control_sequences(reply)
     assert "<!" not in json.dumps(reply)  # no support group configured: no bot mention either
     assert_no_user_control_sequences(blocks.verdict_text(tri))
@@ -244,7 +253,11 @@ def test_quote_staff_post_has_one_button_per_staff_status_and_shows_who_decided(
 def test_quote_modal_escapes_the_echo_but_prefills_the_users_own_words(catalog):
     meta = {"verdict_id": 5, "channel_id": "C0SUPPORT", "lang": "en"}
     modal = blocks.quote_modal(
-        catalog=catalog, lang="en", original_text=HOSTILE_REQUEST, detected_label="cloudgpu.third_party_frameworks", private_metadata=meta
+        catalog=catalog,
+        lang="en",
+        original_text=HOSTILE_REQUEST,
+        detected_label="cloudgpu.third_party_frameworks",
+        private_metadata=meta,
     )
     for text in mrkdwn_texts(modal):
         for sequence in USER_CONTROL_SEQUENCES:
@@ -260,23 +273,36 @@ def test_quote_modal_escapes_the_echo_but_prefills_the_users_own_words(catalog):
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_quote_modal_preselects_the_detected_product_and_fits_slack_limits(lang, catalog):
     modal = blocks.quote_modal(
-        catalog=catalog, lang=lang, original_text="x" * 5000, detected_label="cstack.deploy_instances_k8s", private_metadata={}
+        catalog=catalog,
+        lang=lang,
+        original_text="x" * 5000,
+        detected_label="cstack.deploy_instances_k8s",
+        private_metadata={},
     )
     product = block(modal["blocks"], blocks.BLOCK_QUOTE_PRODUCT)["element"]
     assert product["initial_option"]["value"] == "cstack"
     assert [o["value"] for o in product["options"]] == [p.id for p in catalog.products]
-    assert f"{t(lang, 'quote_detected')}: {catalog.row('cstack.deploy_instances_k8s').title(lang)}" in rendered_text(modal)
+    assert f"{t(lang, 'quote_detected')}: {catalog.row('cstack.deploy_instances_k8s').title(lang)}" in rendered_text(
+        modal
+    )
     for key in ("title", "submit", "close"):
         assert 0 < len(modal[key]["text"]) <= 24
     assert modal["title"]["text"] == t(lang, "quote_modal_title")
     assert len(block(modal["blocks"], blocks.BLOCK_QUOTE_WHAT)["element"]["initial_value"]) == 3000
     ids = [b.get("block_id") for b in modal["blocks"] if b["type"] == "input"]
-    assert ids == [blocks.BLOCK_QUOTE_WHAT, blocks.BLOCK_QUOTE_PRODUCT, blocks.BLOCK_QUOTE_TIMELINE, blocks.BLOCK_QUOTE_CONTACT]
+    assert ids == [
+        blocks.BLOCK_QUOTE_WHAT,
+        blocks.BLOCK_QUOTE_PRODUCT,
+        blocks.BLOCK_QUOTE_TIMELINE,
+        blocks.BLOCK_QUOTE_CONTACT,
+    ]
 
 
 @pytest.mark.parametrize("detected", [None, NONE_LABEL])
 def test_quote_modal_without_a_detected_row_preselects_nothing(detected, catalog):
-    modal = blocks.quote_modal(catalog=catalog, lang="en", original_text="hello", detected_label=detected, private_metadata={})
+    modal = blocks.quote_modal(
+        catalog=catalog, lang="en", original_text="hello", detected_label=detected, private_metadata={}
+    )
     assert "initial_option" not in block(modal["blocks"], blocks.BLOCK_QUOTE_PRODUCT)["element"]
     assert t("en", "quote_detected") not in rendered_text(modal)
 
@@ -304,14 +330,18 @@ def test_table_of_one_product_lists_exactly_its_rows_with_verdicts(catalog):
     assert headers == ["centron Cloud GPU – Scope of Support"]
     lines = [line for text in section_texts(table) for line in text.splitlines()]
     marks = {IN_SCOPE: "✅", OUT_OF_SCOPE: "💶"}
-    assert lines == [f"{marks[r.verdict]} *{VERDICT_LABEL['en'][r.verdict]}* – {r.title_en}" for r in catalog.rows_of("cloudgpu")]
+    assert lines == [
+        f"{marks[r.verdict]} *{VERDICT_LABEL['en'][r.verdict]}* – {r.title_en}" for r in catalog.rows_of("cloudgpu")
+    ]
     assert {r.verdict for r in catalog.rows_of("cloudgpu")} == {IN_SCOPE, OUT_OF_SCOPE}
     assert catalog.paid_service.title["en"] in rendered_text(table)
     assert "Out of Scope" in blocks.table_text(catalog, products=["cstack"], lang="de")
 
 
 def test_home_view_shows_model_counts_tables_and_an_escaped_review_queue(store, catalog, classifier):
-    item, _ = store.add_feedback(text=HOSTILE_REQUEST, label="cloudgpu.custom_code", source="slack", status="pending", user_id="U0FB")
+    item, _ = store.add_feedback(
+        text=HOSTILE_REQUEST, label="cloudgpu.custom_code", source="slack", status="pending", user_id="U0FB"
+    )
     view = blocks.home_view(
         catalog=catalog,
         model_version=classifier.version,
@@ -330,6 +360,8 @@ def test_home_view_shows_model_counts_tables_and_an_escaped_review_queue(store, 
         (blocks.ACTION_REVIEW_ACCEPT, str(item.id)),
         (blocks.ACTION_REVIEW_DISCARD, str(item.id)),
     ]
-    without_queue = blocks.home_view(catalog=catalog, model_version="v1", model_metrics={}, verdict_counts={}, quote_count=0)
+    without_queue = blocks.home_view(
+        catalog=catalog, model_version="v1", model_metrics={}, verdict_counts={}, quote_count=0
+    )
     assert "Feedback waiting for review" not in rendered_text(without_queue)
     assert "no evaluation figures" in rendered_text(without_queue)

@@ -37,7 +37,11 @@ def assert_one_line_error(result, pattern):
 
 
 def test_jsonl_answers_every_line_in_order(env):
-    texts = ["Bitte installiert uns Ollama auf der H100", "hello team, happy friday!", "Wie kündige ich meinen cStack Vertrag?"]
+    texts = [
+        "Bitte installiert uns Ollama auf der H100",
+        "hello team, happy friday!",
+        "Wie kündige ich meinen cStack Vertrag?",
+    ]
     stdin = "".join(json.dumps({"text": t, "id": i}) + "\n" for i, t in enumerate(texts))
     result = run(["classify", "--jsonl"], env=env, stdin=stdin)
     assert result.returncode == 0, result.stderr
@@ -70,7 +74,9 @@ def test_empty_text_is_a_clear_error(env):
 
 
 def test_missing_and_corrupt_model(env, tmp_path, model_root):
-    assert_one_line_error(run(["classify", "hi"], env={**env, "SCOPE_BOT_MODEL_DIR": str(tmp_path / "none")}), "no trained model")
+    assert_one_line_error(
+        run(["classify", "hi"], env={**env, "SCOPE_BOT_MODEL_DIR": str(tmp_path / "none")}), "no trained model"
+    )
     for path in model_root.glob("versions/*/model.joblib"):
         path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
     assert_one_line_error(run(["classify", "hi"], env=env), "sha256 does not match")

@@ -57,7 +57,11 @@ def test_feedback_add_is_accepted_and_listed(env, capsys):
     assert code == 0 and "accepted" in out
     [item] = feedback_json(capsys)
     assert (item["text"], item["label"], item["status"], item["source"], item["reviewed_by"]) == (
-        "Mein 2FA-Token ist weg", "cstack.account", "accepted", "cli", "cli"
+        "Mein 2FA-Token ist weg",
+        "cstack.account",
+        "accepted",
+        "cli",
+        "cli",
     )
     assert feedback_json(capsys, "--status", "pending") == []
 
@@ -139,7 +143,8 @@ def _pending(db: Path, *texts: str) -> list[int]:
     store = Store.open(f"sqlite:///{db}")
     try:
         return [
-            store.add_feedback(text=t, label="cstack.ui", source="slack", status="pending", user_id="U1")[0].id for t in texts
+            store.add_feedback(text=t, label="cstack.ui", source="slack", status="pending", user_id="U1")[0].id
+            for t in texts
         ]
     finally:
         store.close()
@@ -196,7 +201,10 @@ def test_models_list_promote_and_rollback(env, capsys):
     code, out, _ = run(capsys, "models", "list", "--json")
     assert code == 0
     listed = json.loads(out)
-    assert [(v["version"], v["current"], v["parent_version"]) for v in listed] == [(first, True, None), (second, False, first)]
+    assert [(v["version"], v["current"], v["parent_version"]) for v in listed] == [
+        (first, True, None),
+        (second, False, first),
+    ]
     assert 0.8 < listed[0]["verdict_accuracy"] <= 1.0 and 0.0 < listed[0]["label_accuracy"] <= 1.0
 
     assert run(capsys, "models", "promote", second)[0] == 0

@@ -73,10 +73,14 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
-    def request(self, path: str, *, body: str | None = None, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
+    def request(
+        self, path: str, *, body: str | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], str]:
         """(status, headers, body) of one HTTP request; 4xx/5xx are answers, not exceptions."""
         data = body.encode("utf-8") if body is not None else None
-        req = urllib.request.Request(self.url + path, data=data, headers=headers or {}, method="POST" if data is not None else "GET")
+        req = urllib.request.Request(
+            self.url + path, data=data, headers=headers or {}, method="POST" if data is not None else "GET"
+        )
         try:
             with urllib.request.urlopen(req, timeout=30) as response:
                 return response.status, dict(response.headers), response.read().decode("utf-8")
@@ -85,12 +89,16 @@ class Server:
 
     def slack(self, body: str, content_type: str, **extra_headers: str) -> tuple[int, str]:
         """POST a correctly signed request to /slack/events."""
-        status, _, text = self.request("/slack/events", body=body, headers={**signed_headers(body, content_type=content_type), **extra_headers})
+        status, _, text = self.request(
+            "/slack/events", body=body, headers={**signed_headers(body, content_type=content_type), **extra_headers}
+        )
         return status, text
 
     def cli(self, *args: str) -> Any:
         """Run `scope-bot ARGS --json` against the server's database; the parsed JSON output."""
-        result = subprocess.run([SCOPE_BOT, *args, "--json"], env=self.env, cwd=self.cwd, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [SCOPE_BOT, *args, "--json"], env=self.env, cwd=self.cwd, capture_output=True, text=True, timeout=120
+        )
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout)
 
@@ -149,7 +157,14 @@ def server(fake, e2e_dir, e2e_model_root):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    srv = Server(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path, env=env, cwd=e2e_dir, db_url=f"sqlite:///{db_path}")
+    srv = Server(
+        url=f"http://127.0.0.1:{port}",
+        process=process,
+        log_path=log_path,
+        env=env,
+        cwd=e2e_dir,
+        db_url=f"sqlite:///{db_path}",
+    )
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -206,7 +221,9 @@ def wait_for_calls(fake: FakeSlack, method: str, where: Callable[[Call], bool], 
         if len(found) >= count:
             return found
         if time.monotonic() > deadline:
-            raise AssertionError(f"expected {count} {method} call(s), got {len(found)}; all calls: {[c.method for c in fake.calls]}")
+            raise AssertionError(
+                f"expected {count} {method} call(s), got {len(found)}; all calls: {[c.method for c in fake.calls]}"
+            )
         time.sleep(0.02)
 
 
@@ -239,7 +256,9 @@ def mention_reply(server, fake, text, *, channel, ts, event_id, **kwargs) -> Cal
 
 
 def slash(server, fake, text, *, channel, user="U0E2ECUSTOMER") -> dict:
-    status, answer = server.slack(command_body(text, response_url=fake.response_url(channel), user_id=user, channel_id=channel), FORM)
+    status, answer = server.slack(
+        command_body(text, response_url=fake.response_url(channel), user_id=user, channel_id=channel), FORM
+    )
     assert status == 200, answer
     return json.loads(answer)
 
@@ -251,7 +270,16 @@ def interact(server, payload) -> str:
 
 
 def open_quote_modal(server, fake, verdict_id: str, *, channel: str, user: str, trigger_id: str) -> dict:
-    interact(server, block_actions(button(blocks.ACTION_REQUEST_QUOTE, verdict_id), user=user, channel=channel, trigger_id=trigger_id, response_url=fake.response_url(trigger_id)))
+    interact(
+        server,
+        block_actions(
+            button(blocks.ACTION_REQUEST_QUOTE, verdict_id),
+            user=user,
+            channel=channel,
+            trigger_id=trigger_id,
+            response_url=fake.response_url(trigger_id),
+        ),
+    )
     [opened] = wait_for_calls(fake, "views.open", lambda c: c.params.get("trigger_id") == trigger_id)
     return opened.params["view"]
 
@@ -292,7 +320,13 @@ def test_mention_gets_a_threaded_reply_with_the_verdict_and_its_metadata(server,
 
     # A mention inside an existing thread is answered in that thread, not in a new one.
     in_thread = mention_reply(
-        server, fake, IN_EN, channel="C0E2EMENTION", ts="1700001000.000900", thread_ts="1700001000.000100", event_id="EvE2EMention2"
+        server,
+        fake,
+        IN_EN,
+        channel="C0E2EMENTION",
+        ts="1700001000.000900",
+        thread_ts="1700001000.000100",
+        event_id="EvE2EMention2",
     )
     assert in_thread.params["metadata"]["event_payload"]["verdict"] == IN_SCOPE
     assert in_thread.params["text"].startswith("In scope: ")
@@ -313,14 +347,18 @@ def test_scope_command_answers_ephemerally_in_the_acknowledgement(server, fake):
 def test_quote_button_opens_a_prefilled_modal_whose_submission_reaches_staff_and_the_cli(server, fake):
     reply = mention_reply(server, fake, OUT_EN, channel="C0E2EQUOTE", ts="1700002000.000100", event_id="EvE2EQuote")
     verdict_id = element(reply.params["blocks"], blocks.ACTION_REQUEST_QUOTE)["value"]
-    view = open_quote_modal(server, fake, verdict_id, channel="C0E2EQUOTE", user="U0E2EQUOTER", trigger_id="trigger-e2e-quote")
+    view = open_quote_modal(
+        server, fake, verdict_id, channel="C0E2EQUOTE", user="U0E2EQUOTER", trigger_id="trigger-e2e-quote"
+    )
     assert view["callback_id"] == blocks.CALLBACK_QUOTE_MODAL
     assert block(view["blocks"], blocks.BLOCK_QUOTE_WHAT)["element"]["initial_value"] == OUT_EN
     assert block(view["blocks"], blocks.BLOCK_QUOTE_PRODUCT)["element"]["initial_option"]["value"] == "cloudgpu"
     assert json.loads(view["private_metadata"])["verdict_id"] == int(verdict_id)
 
     assert interact(server, view_submission(view, ANSWERS, view_id="V0E2EQUOTE", user="U0E2EQUOTER")) == ""
-    [staff_post] = wait_for_calls(fake, "chat.postMessage", lambda c: in_channel(QUOTES_CHANNEL)(c) and "<@U0E2EQUOTER>" in c.params["text"])
+    [staff_post] = wait_for_calls(
+        fake, "chat.postMessage", lambda c: in_channel(QUOTES_CHANNEL)(c) and "<@U0E2EQUOTER>" in c.params["text"]
+    )
     [confirmation] = wait_for_calls(fake, "chat.postMessage", in_channel("U0E2EQUOTER"))
 
     [quote] = [q for q in server.cli("quotes", "list") if q["requester_id"] == "U0E2EQUOTER"]
@@ -364,7 +402,12 @@ def test_a_bad_signature_is_rejected_with_401_and_changes_nothing(server, fake, 
     assert server.request("/slack/events", body=body, headers=tampered)[0] == 401
     assert server.request("/slack/events", body=body, headers={"Content-Type": JSON})[0] == 401
     command = command_body(OUT_EN, response_url=fake.response_url("forged"), channel_id=channel)
-    assert server.request("/slack/events", body=command, headers=signed_headers(command, secret="nope", content_type=FORM))[0] == 401
+    assert (
+        server.request(
+            "/slack/events", body=command, headers=signed_headers(command, secret="nope", content_type=FORM)
+        )[0]
+        == 401
+    )
     assert [c for c in fake.calls_to("response_url") if to_path("forged")(c)] == []
     assert_rejected_without_effect(server, fake, db, channel=channel, event_id=event_id)
 
@@ -372,31 +415,51 @@ def test_a_bad_signature_is_rejected_with_401_and_changes_nothing(server, fake, 
 def test_a_stale_timestamp_is_rejected_with_401(server, fake, db):
     channel, event_id = "C0E2ESTALE", "EvE2EStale"
     body = event_body(mention_event(OUT_EN, ts="1700004000.000100", channel=channel), event_id=event_id)
-    stale = signed_headers(body, timestamp=int(time.time()) - 600, content_type=JSON)  # correctly signed, 10 minutes old
+    stale = signed_headers(
+        body, timestamp=int(time.time()) - 600, content_type=JSON
+    )  # correctly signed, 10 minutes old
     assert server.request("/slack/events", body=body, headers=stale)[0] == 401
     assert_rejected_without_effect(server, fake, db, channel=channel, event_id=event_id)
 
 
 def test_feedback_buttons_store_feedback_pending_or_accepted_by_reviewer(server, fake):
-    reply = mention_reply(server, fake, OUT_EN, channel="C0E2EFEEDBACK", ts="1700005000.000100", event_id="EvE2EFeedback")
+    reply = mention_reply(
+        server, fake, OUT_EN, channel="C0E2EFEEDBACK", ts="1700005000.000100", event_id="EvE2EFeedback"
+    )
     verdict_id = reply.params["metadata"]["event_payload"]["verdict_id"]
     feedback_block = f"feedback:{verdict_id}"
 
     correct = button(blocks.ACTION_FEEDBACK_CORRECT, str(verdict_id), block_id=feedback_block)
-    interact(server, block_actions(correct, user="U0E2EFBCUSTOMER", channel="C0E2EFEEDBACK", response_url=fake.response_url("e2e-fb-1")))
+    interact(
+        server,
+        block_actions(
+            correct, user="U0E2EFBCUSTOMER", channel="C0E2EFEEDBACK", response_url=fake.response_url("e2e-fb-1")
+        ),
+    )
     [thanks] = wait_for_calls(fake, "response_url", to_path("e2e-fb-1"))
     assert thanks.params["text"] == t("en", "feedback_thanks_pending") and thanks.params["response_type"] == "ephemeral"
 
     wrong = select(blocks.ACTION_FEEDBACK_WRONG, "cloudgpu.custom_code", block_id=feedback_block)
-    interact(server, block_actions(wrong, user=REVIEWER, channel="C0E2EFEEDBACK", response_url=fake.response_url("e2e-fb-2")))
+    interact(
+        server, block_actions(wrong, user=REVIEWER, channel="C0E2EFEEDBACK", response_url=fake.response_url("e2e-fb-2"))
+    )
     [thanks] = wait_for_calls(fake, "response_url", to_path("e2e-fb-2"))
     assert thanks.params["text"] == t("en", "feedback_thanks")
 
     items = {i["user_id"]: i for i in server.cli("feedback", "list") if i["user_id"] in ("U0E2EFBCUSTOMER", REVIEWER)}
     assert set(items) == {"U0E2EFBCUSTOMER", REVIEWER}
     customer, reviewer = items["U0E2EFBCUSTOMER"], items[REVIEWER]
-    assert (customer["status"], customer["label"], customer["text"], customer["source"]) == ("pending", "cloudgpu.third_party_frameworks", OUT_EN, "slack")
-    assert (reviewer["status"], reviewer["label"], reviewer["predicted_label"]) == ("accepted", "cloudgpu.custom_code", "cloudgpu.third_party_frameworks")
+    assert (customer["status"], customer["label"], customer["text"], customer["source"]) == (
+        "pending",
+        "cloudgpu.third_party_frameworks",
+        OUT_EN,
+        "slack",
+    )
+    assert (reviewer["status"], reviewer["label"], reviewer["predicted_label"]) == (
+        "accepted",
+        "cloudgpu.custom_code",
+        "cloudgpu.third_party_frameworks",
+    )
     assert [i["id"] for i in server.cli("feedback", "list", "--status", "pending") if i["user_id"] == REVIEWER] == []
 
 
@@ -412,8 +475,12 @@ def test_a_failed_staff_post_is_not_lost_but_delivered_later_by_the_outbox(serve
     [quote] = [q for q in server.cli("quotes", "list") if q["requester_id"] == user]  # stored before any Slack call
     assert quote["ref"] in confirmation.params["text"]
 
-    [staff_post] = wait_for_calls(fake, "chat.postMessage", lambda c: in_channel(QUOTES_CHANNEL)(c) and quote["ref"] in c.params["text"])
-    assert fake.calls.index(staff_post) > fake.calls.index(confirmation)  # the first attempt failed; the outbox retried it
+    [staff_post] = wait_for_calls(
+        fake, "chat.postMessage", lambda c: in_channel(QUOTES_CHANNEL)(c) and quote["ref"] in c.params["text"]
+    )
+    assert fake.calls.index(staff_post) > fake.calls.index(
+        confirmation
+    )  # the first attempt failed; the outbox retried it
     deadline = time.monotonic() + WAIT_SECONDS
     while not quote["staff_message_ts"] and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -443,10 +510,19 @@ def test_a_very_long_mixed_script_message_is_answered(server, fake, db):
     assert len(text) == 20_000
     answer = slash(server, fake, text, channel="C0E2ELONG")
     assert answer["response_type"] == "ephemeral"
-    assert answer["text"].split(":")[0] in ("In scope", "Out of scope", "Not sure", "Inklusive", "Out of Scope", "Nicht sicher")
+    assert answer["text"].split(":")[0] in (
+        "In scope",
+        "Out of scope",
+        "Not sure",
+        "Inklusive",
+        "Out of Scope",
+        "Nicht sicher",
+    )
     echo = answer["blocks"][0]["elements"][0]["text"]
     assert echo.endswith(("(truncated)", "(gekürzt)")) and len(echo) < 400
-    assert "<!channel" not in json.dumps(answer, ensure_ascii=False) and "<@U123" not in json.dumps(answer, ensure_ascii=False)
+    assert "<!channel" not in json.dumps(answer, ensure_ascii=False) and "<@U123" not in json.dumps(
+        answer, ensure_ascii=False
+    )
     verdict_id = int(element(answer["blocks"], blocks.ACTION_FEEDBACK_CORRECT)["value"])
     stored = db.verdict(verdict_id)["text"]
     assert len(stored) == MAX_STORED_CHARS and text.startswith(stored)

@@ -136,7 +136,12 @@ def test_scope_question_out_of_scope_is_answered_in_the_ack_with_a_quote_button(
     quote = element(body["blocks"], blocks.ACTION_REQUEST_QUOTE)
     assert quote is not None
     verdict = store.verdict(int(quote["value"]))
-    assert (verdict["source"], verdict["text"], verdict["user_id"], verdict["channel_id"]) == ("command", OUT_EN, "U0CUSTOMER", "C0SUPPORT")
+    assert (verdict["source"], verdict["text"], verdict["user_id"], verdict["channel_id"]) == (
+        "command",
+        OUT_EN,
+        "U0CUSTOMER",
+        "C0SUPPORT",
+    )
     assert verdict["verdict"] == OUT_OF_SCOPE
     assert body["blocks"][0]["elements"][0]["text"] == f"> {OUT_EN}"  # the question is echoed for context
     assert web_calls(fake) == []  # everything went into the acknowledgement
@@ -154,7 +159,14 @@ def test_scope_question_in_scope_has_no_quote_button(app, fake):
 
 def open_quote_modal(app, fake, *, trigger_id="trigger-quote"):
     verdict_id = verdict_id_of(slash(app, fake, OUT_EN)["blocks"])
-    interact(app, block_actions(button(blocks.ACTION_REQUEST_QUOTE, str(verdict_id)), trigger_id=trigger_id, response_url=fake.response_url("q")))
+    interact(
+        app,
+        block_actions(
+            button(blocks.ACTION_REQUEST_QUOTE, str(verdict_id)),
+            trigger_id=trigger_id,
+            response_url=fake.response_url("q"),
+        ),
+    )
     [opened] = fake.wait_for("views.open")
     return verdict_id, opened
 
@@ -199,9 +211,15 @@ def submit_good_quote(app, fake, *, view_id="V0QUOTE"):
 def test_quote_submission_is_stored_posted_to_staff_and_confirmed(app, fake, store):
     verdict_id, staff_post, confirmation = submit_good_quote(app, fake)
     [quote] = store.quotes()
-    assert (quote.product, quote.what, quote.timeline, quote.contact) == ("cloudgpu", *[GOOD_ANSWERS[k] for k in (
-        blocks.BLOCK_QUOTE_WHAT, blocks.BLOCK_QUOTE_TIMELINE, blocks.BLOCK_QUOTE_CONTACT)])
-    assert (quote.requester_id, quote.original_text, quote.detected_label) == ("U0CUSTOMER", OUT_EN, "cloudgpu.third_party_frameworks")
+    assert (quote.product, quote.what, quote.timeline, quote.contact) == (
+        "cloudgpu",
+        *[GOOD_ANSWERS[k] for k in (blocks.BLOCK_QUOTE_WHAT, blocks.BLOCK_QUOTE_TIMELINE, blocks.BLOCK_QUOTE_CONTACT)],
+    )
+    assert (quote.requester_id, quote.original_text, quote.detected_label) == (
+        "U0CUSTOMER",
+        OUT_EN,
+        "cloudgpu.third_party_frameworks",
+    )
     assert staff_post.params["channel"] == "C0QUOTES"
     assert quote.ref in staff_post.params["text"]
     assert element(staff_post.params["blocks"], f"{blocks.ACTION_QUOTE_STATUS}:feasible")["value"] == quote.ref
@@ -209,7 +227,9 @@ def test_quote_submission_is_stored_posted_to_staff_and_confirmed(app, fake, sto
     assert quote.staff_channel_id == "C0QUOTES" and quote.staff_message_ts
 
 
-def test_quote_submission_is_kept_in_the_outbox_when_slack_fails_and_sent_once_later(bot_settings, classifier, store, fake, caplog):
+def test_quote_submission_is_kept_in_the_outbox_when_slack_fails_and_sent_once_later(
+    bot_settings, classifier, store, fake, caplog
+):
     app = create_app(bot_settings.with_overrides(outbox_retry_seconds=0.05), classifier, store)
     _, opened = open_quote_modal(app, fake)
     fake.fail("chat.postMessage", times=2)
@@ -256,14 +276,20 @@ def test_staff_status_button_is_refused_to_who_is_not_support_staff(app, fake, s
     click_status(app, fake, quote, "declined", user="U0CUSTOMER", name="not-staff")
 
     [refusal] = fake.wait_for("response_url")
-    assert refusal.params == {"text": t("en", "quote_status_staff_only"), "response_type": "ephemeral", "replace_original": False}
+    assert refusal.params == {
+        "text": t("en", "quote_status_staff_only"),
+        "response_type": "ephemeral",
+        "replace_original": False,
+    }
     assert refusal.params["text"] == "Only support staff can change the status of a quote request."
     assert store.quote(quote.ref).status == "new"
     assert [h["status"] for h in store.quote_history(quote.id)] == ["new"]
     assert fake.calls_to("chat.update") == [] and len(fake.calls_to("chat.postMessage")) == 2
 
 
-def test_without_configured_reviewers_anyone_in_the_quotes_channel_may_change_the_status(bot_settings, classifier, store, fake):
+def test_without_configured_reviewers_anyone_in_the_quotes_channel_may_change_the_status(
+    bot_settings, classifier, store, fake
+):
     app = create_app(bot_settings.with_overrides(reviewer_users=frozenset(), reviewer_group=""), classifier, store)
     submit_good_quote(app, fake)
     [quote] = store.quotes()
@@ -288,9 +314,17 @@ def wrong_row(app, fake, verdict_id, label, *, user, name="fb"):
 def test_wrong_row_from_a_customer_waits_for_review(app, fake, store):
     verdict_id = verdict_id_of(slash(app, fake, OUT_EN)["blocks"])
     [thanks] = wrong_row(app, fake, verdict_id, "cloudgpu.custom_code", user="U0CUSTOMER")
-    assert thanks.params == {"text": t("en", "feedback_thanks_pending"), "response_type": "ephemeral", "replace_original": False}
+    assert thanks.params == {
+        "text": t("en", "feedback_thanks_pending"),
+        "response_type": "ephemeral",
+        "replace_original": False,
+    }
     [item] = store.feedback_items()
-    assert (item.status, item.label, item.predicted_label) == ("pending", "cloudgpu.custom_code", "cloudgpu.third_party_frameworks")
+    assert (item.status, item.label, item.predicted_label) == (
+        "pending",
+        "cloudgpu.custom_code",
+        "cloudgpu.third_party_frameworks",
+    )
     assert (item.text, item.user_id, item.source, item.reviewed_by) == (OUT_EN, "U0CUSTOMER", "slack", None)
 
 
@@ -307,7 +341,13 @@ def test_wrong_row_from_a_reviewer_is_accepted_at_once_and_only_once(app, fake, 
 
 def test_correct_button_confirms_the_predicted_row(app, fake, store):
     verdict_id = verdict_id_of(slash(app, fake, IN_EN)["blocks"])
-    interact(app, block_actions(button(blocks.ACTION_FEEDBACK_CORRECT, str(verdict_id), block_id=f"feedback:{verdict_id}"), response_url=fake.response_url("ok")))
+    interact(
+        app,
+        block_actions(
+            button(blocks.ACTION_FEEDBACK_CORRECT, str(verdict_id), block_id=f"feedback:{verdict_id}"),
+            response_url=fake.response_url("ok"),
+        ),
+    )
     fake.wait_for("response_url")
     [item] = store.feedback_items()
     assert (item.label, item.predicted_label, item.status) == ("cstack.account", "cstack.account", "pending")
@@ -322,7 +362,9 @@ def open_home(app, user, event_id):
 
 
 def test_app_home_shows_the_model_version_and_the_review_queue_to_reviewers_only(app, fake, store, classifier):
-    item, _ = store.add_feedback(text=OUT_EN, label="cloudgpu.custom_code", source="slack", status="pending", user_id="U0CUSTOMER")
+    item, _ = store.add_feedback(
+        text=OUT_EN, label="cloudgpu.custom_code", source="slack", status="pending", user_id="U0CUSTOMER"
+    )
     open_home(app, "U0CUSTOMER", "EvHome1")
     [customer] = fake.wait_for("views.publish")
     assert customer.params["user_id"] == "U0CUSTOMER"
@@ -337,8 +379,13 @@ def test_app_home_shows_the_model_version_and_the_review_queue_to_reviewers_only
 
 
 def test_review_accept_in_app_home_accepts_the_item_and_refreshes_the_home(app, fake, store):
-    item, _ = store.add_feedback(text=OUT_EN, label="cloudgpu.custom_code", source="slack", status="pending", user_id="U0CUSTOMER")
-    interact(app, block_actions(button(blocks.ACTION_REVIEW_ACCEPT, str(item.id), block_id=f"review:{item.id}"), user=REVIEWER))
+    item, _ = store.add_feedback(
+        text=OUT_EN, label="cloudgpu.custom_code", source="slack", status="pending", user_id="U0CUSTOMER"
+    )
+    interact(
+        app,
+        block_actions(button(blocks.ACTION_REVIEW_ACCEPT, str(item.id), block_id=f"review:{item.id}"), user=REVIEWER),
+    )
     [published] = fake.wait_for("views.publish")
     assert published.params["user_id"] == REVIEWER
     assert block(published.params["view"]["blocks"], f"review:{item.id}") is None

@@ -19,4 +19,6 @@ def test_manifest_declares_every_entry_point_the_code_uses():
     urls = [settings["event_subscriptions"]["request_url"], settings["interactivity"]["request_url"]]
     urls += [c["url"] for c in features["slash_commands"]]
     assert all(url.endswith(SLACK_PATH) for url in urls)
-    assert {"app_mentions:read", "chat:write", "commands", "usergroups:read"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"app_mentions:read", "chat:write", "commands", "usergroups:read"} <= set(
+        manifest["oauth_config"]["scopes"]["bot"]
+    )

@@ -9,8 +9,6 @@ from bot.outbox import MAX_ATTEMPTS, Outbox
 from support.slack_requests import BOT_TOKEN
 
 
-
-
 def flush_until_delivered(outbox, store, *, timeout=10.0):
     deadline = time.monotonic() + timeout
     while store.pending_outbox_count() and time.monotonic() < deadline:
@@ -40,11 +38,21 @@ def test_a_failed_call_is_kept_and_delivered_once_by_a_later_flush(fake, store):
 
 def test_the_staff_post_remembers_where_it_landed(fake, store):
     quote, _ = store.create_quote(
-        submission_key="view:V1", requester_id="U0REQ", origin_channel_id=None, original_text="x", detected_label=None,
-        product="cstack", what="set up our cluster", timeline="soon", contact="a@example.com", lang="en",
+        submission_key="view:V1",
+        requester_id="U0REQ",
+        origin_channel_id=None,
+        original_text="x",
+        detected_label=None,
+        product="cstack",
+        what="set up our cluster",
+        timeline="soon",
+        contact="a@example.com",
+        lang="en",
     )
     outbox = Outbox(store, WebClient(token=BOT_TOKEN, base_url=fake.api_url), retry_seconds=0.5)
-    outbox.send("chat.postMessage", {"channel": "C0QUOTES", "text": "staff"}, purpose="quote_staff_post", purpose_id=quote.id)
+    outbox.send(
+        "chat.postMessage", {"channel": "C0QUOTES", "text": "staff"}, purpose="quote_staff_post", purpose_id=quote.id
+    )
     [call] = fake.calls_to("chat.postMessage")
     stored = store.quote(quote.ref)
     assert stored.staff_channel_id == "C0QUOTES" and stored.staff_message_ts
@@ -63,7 +71,12 @@ def test_a_claim_outlasts_one_http_attempt_even_with_quick_retries(fake, store):
 def test_a_permanent_slack_error_gives_the_call_up_at_once_and_logs_it(error, fake, store, caplog):
     outbox = Outbox(store, WebClient(token=BOT_TOKEN, base_url=fake.api_url), retry_seconds=0.01)
     fake.fail("chat.postMessage", times=1, error=error, status=200)
-    assert outbox.send("chat.postMessage", {"channel": "C0GONE", "text": "quote"}, purpose="quote_staff_post", purpose_id=42) is False
+    assert (
+        outbox.send(
+            "chat.postMessage", {"channel": "C0GONE", "text": "quote"}, purpose="quote_staff_post", purpose_id=42
+        )
+        is False
+    )
     assert (store.pending_outbox_count(), store.failed_outbox_count()) == (0, 1)
     time.sleep(0.1)
     assert outbox.flush() == 0
@@ -100,8 +113,18 @@ def test_a_rate_limited_call_waits_as_long_as_slack_asks_without_using_up_an_att
 
 def test_flush_can_deliver_only_one_records_calls(fake, store):
     outbox = Outbox(store, WebClient(token=BOT_TOKEN, base_url=fake.api_url), retry_seconds=0.5)
-    store.enqueue(method="chat.postMessage", payload={"channel": "C0A", "text": "other quote"}, purpose="quote_confirmation", purpose_id=1)
-    store.enqueue(method="chat.postMessage", payload={"channel": "C0B", "text": "this quote"}, purpose="quote_confirmation", purpose_id=2)
+    store.enqueue(
+        method="chat.postMessage",
+        payload={"channel": "C0A", "text": "other quote"},
+        purpose="quote_confirmation",
+        purpose_id=1,
+    )
+    store.enqueue(
+        method="chat.postMessage",
+        payload={"channel": "C0B", "text": "this quote"},
+        purpose="quote_confirmation",
+        purpose_id=2,
+    )
     assert outbox.flush(purpose_id=2, purposes=["quote_confirmation"]) == 1
     assert [c.params["text"] for c in fake.calls_to("chat.postMessage")] == ["this quote"]
     assert store.pending_outbox_count() == 1

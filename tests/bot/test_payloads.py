@@ -92,7 +92,13 @@ def test_table_alone_lists_every_product_in_catalog_order(product_ids):
 
 @pytest.mark.parametrize(
     ("text", "product"),
-    [("table gpu", "cloudgpu"), ("table GPU", "cloudgpu"), ("tables cloud-gpu", "cloudgpu"), ("table cstack", "cstack"), ("tabelle cs", "cstack")],
+    [
+        ("table gpu", "cloudgpu"),
+        ("table GPU", "cloudgpu"),
+        ("tables cloud-gpu", "cloudgpu"),
+        ("table cstack", "cstack"),
+        ("tabelle cs", "cstack"),
+    ],
 )
 def test_table_with_a_product_alias_lists_that_product(text, product, product_ids):
     assert parse_scope_command(text, product_ids=product_ids) == ScopeCommand(kind="table", products=(product,))
@@ -100,7 +106,13 @@ def test_table_with_a_product_alias_lists_that_product(text, product, product_id
 
 @pytest.mark.parametrize(
     "text",
-    ["Can you install PyTorch on our GPU VM?", "table tennis", "table gpu please now", "help me with my VM", "Hilfe, mein Cluster ist weg"],
+    [
+        "Can you install PyTorch on our GPU VM?",
+        "table tennis",
+        "table gpu please now",
+        "help me with my VM",
+        "Hilfe, mein Cluster ist weg",
+    ],
 )
 def test_anything_else_is_a_check_of_the_text_as_typed(text, product_ids):
     assert parse_scope_command(f"  {text} ", product_ids=product_ids) == ScopeCommand(kind="check", text=text)
@@ -116,7 +128,10 @@ def test_unknown_product_alias_is_not_turned_into_a_table(product_ids):
 
 def test_action_value_of_a_button_and_of_a_select():
     assert action_value(block_actions(button("scope_request_quote", "17"))) == "17"
-    assert action_value(block_actions(select("scope_feedback_wrong_row", "cstack.ui", block_id="feedback:3"))) == "cstack.ui"
+    assert (
+        action_value(block_actions(select("scope_feedback_wrong_row", "cstack.ui", block_id="feedback:3")))
+        == "cstack.ui"
+    )
 
 
 def test_action_value_without_actions_or_selection_is_empty():

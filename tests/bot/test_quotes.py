@@ -36,7 +36,10 @@ def errors_of(values, catalog, lang="en"):
 
 def test_valid_form_is_returned_stripped(catalog):
     assert validate_quote_form(VALID, catalog=catalog, lang="en") == QuoteForm(
-        what="Please install PyTorch and JupyterLab on our H100 VM", product="cloudgpu", timeline="next week", contact="ops@example.com"
+        what="Please install PyTorch and JupyterLab on our H100 VM",
+        product="cloudgpu",
+        timeline="next week",
+        contact="ops@example.com",
     )
 
 
@@ -67,19 +70,25 @@ def test_one_bad_field_is_the_only_error(block_id, bad_value, catalog):
     assert list(errors_of({**VALID, block_id: bad_value}, catalog)) == [block_id]
 
 
-@pytest.mark.parametrize("contact", ["ops@example.com", "Jane <jane.doe@firma.de>", "+49 911 123456", "0911/123-456", "(0911) 12345"])
+@pytest.mark.parametrize(
+    "contact", ["ops@example.com", "Jane <jane.doe@firma.de>", "+49 911 123456", "0911/123-456", "(0911) 12345"]
+)
 def test_email_addresses_and_phone_numbers_are_accepted_as_contact(contact, catalog):
-    assert validate_quote_form({**VALID, blocks.BLOCK_QUOTE_CONTACT: contact}, catalog=catalog, lang="en").contact == contact
+    assert (
+        validate_quote_form({**VALID, blocks.BLOCK_QUOTE_CONTACT: contact}, catalog=catalog, lang="en").contact
+        == contact
+    )
 
 
 def test_every_catalog_product_is_accepted(catalog):
     for product in catalog.products:
-        assert validate_quote_form({**VALID, blocks.BLOCK_QUOTE_PRODUCT: product.id}, catalog=catalog, lang="en").product == product.id
+        assert (
+            validate_quote_form({**VALID, blocks.BLOCK_QUOTE_PRODUCT: product.id}, catalog=catalog, lang="en").product
+            == product.id
+        )
 
 
 # --- storing and announcing ----------------------------------------------------------------------------------
-
-
 
 
 @pytest.fixture
@@ -134,7 +143,9 @@ def test_a_status_change_updates_the_staff_post_and_notifies_the_requester_once(
     deliver_quote_calls(outbox, quote)
     posted = store.quote(quote.ref)
 
-    decided, changed = change_quote_status(store=store, catalog=catalog, ref=quote.ref, status="feasible", staff_user="U0STAFF")
+    decided, changed = change_quote_status(
+        store=store, catalog=catalog, ref=quote.ref, status="feasible", staff_user="U0STAFF"
+    )
     assert changed and store.pending_outbox_count() == 2  # queued with the change itself
     assert deliver_quote_calls(outbox, decided) == 2
     [update] = fake.calls_to("chat.update")
@@ -143,14 +154,18 @@ def test_a_status_change_updates_the_staff_post_and_notifies_the_requester_once(
     notice = fake.calls_to("chat.postMessage")[-1]
     assert notice.params == {"channel": "U0REQ", "text": blocks.quote_status_update(decided)}
 
-    _, changed = change_quote_status(store=store, catalog=catalog, ref=quote.ref, status="feasible", staff_user="U0OTHER")
+    _, changed = change_quote_status(
+        store=store, catalog=catalog, ref=quote.ref, status="feasible", staff_user="U0OTHER"
+    )
     assert not changed and store.pending_outbox_count() == 0
     assert store.quote(quote.ref).decided_by == "U0STAFF"
 
 
 def test_a_status_change_before_the_staff_post_landed_only_notifies_the_requester(store, catalog, fake, outbox):
     quote, _ = submit(store, catalog)  # not delivered: no staff post to update yet
-    decided, changed = change_quote_status(store=store, catalog=catalog, ref=quote.ref, status="declined", staff_user="U0STAFF")
+    decided, changed = change_quote_status(
+        store=store, catalog=catalog, ref=quote.ref, status="declined", staff_user="U0STAFF"
+    )
     assert changed
     purposes = [i.purpose for i in store.claim_due_outbox(lease_seconds=30)]
     assert purposes == ["quote_staff_post", "quote_confirmation", "quote_status_notice"]

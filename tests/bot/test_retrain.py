@@ -114,7 +114,9 @@ def test_taught_phrasing_is_learned_promoted_and_hot_reloaded(settings, store, c
     assert before.classify(FRESH).label != TAUGHT, "precondition: the current model must not know the phrasing yet"
     live = LiveClassifier(settings.model_dir)
     for text in TAUGHT_TEXTS:
-        record_feedback(store=store, catalog=catalog, text=text, label=TAUGHT, source="cli", trusted=True, user_id="cli")
+        record_feedback(
+            store=store, catalog=catalog, text=text, label=TAUGHT, source="cli", trusted=True, user_id="cli"
+        )
 
     report = retrain(settings=settings, store=store)
 
@@ -148,8 +150,12 @@ def test_flipped_labels_are_rejected_and_current_stays(settings, store, train_se
     current = model_store.current_version()
     # Two old copies of the current model, to see pruning work around the rejected candidate.
     pipeline, manifest = model_store.load(current)
-    fields = {k: getattr(manifest, k) for k in ("data_hash", "threshold", "labels", "metrics", "params", "train_counts")}
-    old = sorted(model_store.save(pipeline, {**fields, "created_at": f"2000-01-0{i}T00:00:00+00:00"}).version for i in (1, 2))
+    fields = {
+        k: getattr(manifest, k) for k in ("data_hash", "threshold", "labels", "metrics", "params", "train_counts")
+    }
+    old = sorted(
+        model_store.save(pipeline, {**fields, "created_at": f"2000-01-0{i}T00:00:00+00:00"}).version for i in (1, 2)
+    )
 
     # Someone "corrects" every account phrasing to custom code and vice versa: in-scope and out-of-scope swap.
     # The held-out slice of this feedback agrees with the candidate, so only the curated sets can expose it.

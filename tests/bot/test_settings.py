@@ -21,8 +21,14 @@ def test_env_file_is_read_and_the_environment_wins(tmp_path):
 
 
 def test_db_path_becomes_a_sqlite_url_and_urls_pass_through(tmp_path):
-    assert load_settings({"SCOPE_BOT_DB": str(tmp_path / "x.db")}, env_file=tmp_path / "no").db_url == f"sqlite:///{tmp_path / 'x.db'}"
-    assert load_settings({"SCOPE_BOT_DB": "postgresql://db/scope"}, env_file=tmp_path / "no").db_url == "postgresql://db/scope"
+    assert (
+        load_settings({"SCOPE_BOT_DB": str(tmp_path / "x.db")}, env_file=tmp_path / "no").db_url
+        == f"sqlite:///{tmp_path / 'x.db'}"
+    )
+    assert (
+        load_settings({"SCOPE_BOT_DB": "postgresql://db/scope"}, env_file=tmp_path / "no").db_url
+        == "postgresql://db/scope"
+    )
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,11 @@ def run_together(jobs):
 def test_simultaneous_different_submissions_are_all_stored_with_distinct_references(workers):
     for round_ in range(4):
         jobs = [
-            (lambda store=workers[i % 2], key=f"view:V{round_}-{i}": store.create_quote(submission_key=key, **QUOTE_FIELDS))
+            (
+                lambda store=workers[i % 2], key=f"view:V{round_}-{i}": store.create_quote(
+                    submission_key=key, **QUOTE_FIELDS
+                )
+            )
             for i in range(8)
         ]
         results = run_together(jobs)
@@ -68,7 +72,9 @@ def test_simultaneous_different_submissions_are_all_stored_with_distinct_referen
 
 
 def test_simultaneous_repeats_of_one_submission_store_it_once(workers):
-    results = run_together([lambda store=workers[i % 2]: store.create_quote(submission_key="view:VSAME", **QUOTE_FIELDS) for i in range(6)])
+    results = run_together(
+        [lambda store=workers[i % 2]: store.create_quote(submission_key="view:VSAME", **QUOTE_FIELDS) for i in range(6)]
+    )
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sum(created for _, created in results) == 1
     assert {quote.ref for quote, _ in results} == {workers[1].quotes()[0].ref}
@@ -79,7 +85,9 @@ def test_an_outbox_call_claimed_by_one_worker_is_not_due_for_another_during_its_
     first, second = workers
     # Sub-second leases, at different points of the clock's second (whole-second timestamps once cut them to zero).
     for _ in range(6):
-        item_id = first.enqueue(method="chat.postMessage", payload={"channel": "C0QUOTES", "text": "hi"}, purpose="quote_staff_post")
+        item_id = first.enqueue(
+            method="chat.postMessage", payload={"channel": "C0QUOTES", "text": "hi"}, purpose="quote_staff_post"
+        )
         claimed = first.claim_outbox_item(item_id, lease_seconds=0.3)
         assert claimed is not None and claimed.id == item_id
         assert second.claim_outbox_item(item_id, lease_seconds=0.3) is None
@@ -104,7 +112,9 @@ def test_an_outbox_call_whose_sender_vanished_is_taken_over_after_the_lease(work
 
 def test_a_failed_outbox_call_counts_the_attempt_and_waits_for_its_retry(workers):
     store = workers[0]
-    item_id = store.enqueue(method="chat.postMessage", payload={"channel": "C0QUOTES"}, purpose="quote_staff_post", purpose_id=3)
+    item_id = store.enqueue(
+        method="chat.postMessage", payload={"channel": "C0QUOTES"}, purpose="quote_staff_post", purpose_id=3
+    )
     item = store.claim_outbox_item(item_id, lease_seconds=30)
     store.outbox_failed(item.id, error="fatal_error", retry_in=30)
     assert store.claim_due_outbox(lease_seconds=30) == []
@@ -119,8 +129,16 @@ def test_a_failed_outbox_call_counts_the_attempt_and_waits_for_its_retry(workers
 
 def announce(quote):
     return [
-        {"method": "chat.postMessage", "payload": {"channel": "C0QUOTES", "text": f"staff {quote.ref} {quote.status}"}, "purpose": "quote_staff_post"},
-        {"method": "chat.postMessage", "payload": {"channel": quote.requester_id, "text": f"confirm {quote.ref}"}, "purpose": "quote_confirmation"},
+        {
+            "method": "chat.postMessage",
+            "payload": {"channel": "C0QUOTES", "text": f"staff {quote.ref} {quote.status}"},
+            "purpose": "quote_staff_post",
+        },
+        {
+            "method": "chat.postMessage",
+            "payload": {"channel": quote.requester_id, "text": f"confirm {quote.ref}"},
+            "purpose": "quote_confirmation",
+        },
     ]
 
 
@@ -145,7 +163,13 @@ def test_a_quote_request_whose_announcements_cannot_be_queued_is_not_stored_eith
     store = workers[0]
 
     def unserializable(quote):
-        return [{"method": "chat.postMessage", "payload": {"channel": "C0QUOTES", "ts": {quote.ref}}, "purpose": "quote_staff_post"}]
+        return [
+            {
+                "method": "chat.postMessage",
+                "payload": {"channel": "C0QUOTES", "ts": {quote.ref}},
+                "purpose": "quote_staff_post",
+            }
+        ]
 
     with pytest.raises(TypeError):
         store.create_quote(submission_key="view:VBROKEN", announcements=unserializable, **QUOTE_FIELDS)
@@ -158,7 +182,9 @@ def test_simultaneous_clicks_on_one_status_change_it_once(workers):
         quote, _ = workers[0].create_quote(submission_key=f"view:VCLICK{round_}", **QUOTE_FIELDS)
         results = run_together(
             [
-                lambda store=workers[i % 2]: store.set_quote_status(quote.ref, status="feasible", user_id=f"U0STAFF{i}", announcements=announce)
+                lambda store=workers[i % 2]: store.set_quote_status(
+                    quote.ref, status="feasible", user_id=f"U0STAFF{i}", announcements=announce
+                )
                 for i in range(6)
             ]
         )
@@ -172,9 +198,14 @@ def test_simultaneous_clicks_on_one_status_change_it_once(workers):
 def test_a_status_change_queues_announcements_of_the_updated_request(workers):
     store = workers[0]
     quote, _ = store.create_quote(submission_key="view:VSTATUS", **QUOTE_FIELDS)
-    decided, changed = store.set_quote_status(quote.ref.lower(), status="declined", user_id="U0STAFF", announcements=announce)
+    decided, changed = store.set_quote_status(
+        quote.ref.lower(), status="declined", user_id="U0STAFF", announcements=announce
+    )
     assert changed and (decided.status, decided.decided_by) == ("declined", "U0STAFF")
-    assert [payload["text"] for _, payload, _, _ in due_calls(store)] == [f"staff {quote.ref} declined", f"confirm {quote.ref}"]
+    assert [payload["text"] for _, payload, _, _ in due_calls(store)] == [
+        f"staff {quote.ref} declined",
+        f"confirm {quote.ref}",
+    ]
     with pytest.raises(NotFoundError):
         store.set_quote_status("Q-1999-0001", status="declined", user_id="U0STAFF", announcements=announce)
 
@@ -185,7 +216,11 @@ def test_quote_count_counts_the_recent_requests(workers):
     for n in range(3):
         store.create_quote(submission_key=f"view:VCOUNT{n}", **QUOTE_FIELDS)
     with store.engine.begin() as conn:
-        conn.execute(sa.text("UPDATE quote_requests SET created_at = '2020-01-01T00:00:00+00:00' WHERE submission_key = 'view:VCOUNT0'"))
+        conn.execute(
+            sa.text(
+                "UPDATE quote_requests SET created_at = '2020-01-01T00:00:00+00:00' WHERE submission_key = 'view:VCOUNT0'"
+            )
+        )
     assert store.quote_count(days=7) == 2
     assert workers[1].quote_count(days=365 * 100) == 3
 
@@ -195,9 +230,16 @@ def test_quote_count_counts_the_recent_requests(workers):
 
 def test_simultaneous_reviews_of_one_item_change_it_once(workers):
     for round_ in range(5):
-        item, _ = workers[0].add_feedback(text=f"install ollama {round_}", label="cloudgpu.custom_code", source="slack", status="pending")
+        item, _ = workers[0].add_feedback(
+            text=f"install ollama {round_}", label="cloudgpu.custom_code", source="slack", status="pending"
+        )
         results = run_together(
-            [lambda store=workers[i % 2], i=i: store.review_feedback(item.id, accept=i % 2 == 0, reviewer=f"U0REV{i}") for i in range(6)]
+            [
+                lambda store=workers[i % 2], i=i: store.review_feedback(
+                    item.id, accept=i % 2 == 0, reviewer=f"U0REV{i}"
+                )
+                for i in range(6)
+            ]
         )
         assert not [r for r in results if isinstance(r, Exception)], results
         assert sum(changed for _, changed in results) == 1, f"round {round_}: {results}"
@@ -215,7 +257,13 @@ def test_a_big_feedback_import_commits_batch_by_batch(workers):
             if n == FEEDBACK_BATCH_ROWS + 500:
                 # Mid-import, another worker already sees the first batch: the write lock was released in between.
                 seen_by_other_worker["count"] = len(other_worker.feedback_items())
-            yield {"text": f"text {n}", "label": "cstack.account", "source": "import", "user_id": "cli", "reviewed_by": "cli"}
+            yield {
+                "text": f"text {n}",
+                "label": "cstack.account",
+                "source": "import",
+                "user_id": "cli",
+                "reviewed_by": "cli",
+            }
 
     assert importer.add_feedback_many(items()) == 2 * FEEDBACK_BATCH_ROWS + 500
     assert seen_by_other_worker == {"count": FEEDBACK_BATCH_ROWS}
@@ -231,7 +279,11 @@ def test_old_processed_events_are_pruned_and_recent_ones_kept(workers):
     for key in ("event:old1", "event:old2", "event:recent"):
         assert store.claim_event(key)
     with store.engine.begin() as conn:
-        conn.execute(sa.text("UPDATE processed_events SET received_at = '2020-01-01T00:00:00+00:00' WHERE event_key LIKE 'event:old%'"))
+        conn.execute(
+            sa.text(
+                "UPDATE processed_events SET received_at = '2020-01-01T00:00:00+00:00' WHERE event_key LIKE 'event:old%'"
+            )
+        )
     assert workers[1].prune_processed_events(older_than_days=7) == 2
     assert store.claim_event("event:old1")  # forgotten
     assert not store.claim_event("event:recent")  # still a repeat
@@ -257,7 +309,9 @@ def test_claims_can_be_limited_to_one_records_calls(workers):
     mine = store.enqueue(method="chat.postMessage", payload={}, purpose="quote_confirmation", purpose_id=7)
     store.enqueue(method="chat.postMessage", payload={}, purpose="quote_confirmation", purpose_id=8)
     store.enqueue(method="chat.postMessage", payload={}, purpose="other", purpose_id=7)
-    assert [i.id for i in store.claim_due_outbox(lease_seconds=30, purpose_id=7, purposes=["quote_confirmation"])] == [mine]
+    assert [i.id for i in store.claim_due_outbox(lease_seconds=30, purpose_id=7, purposes=["quote_confirmation"])] == [
+        mine
+    ]
 
 
 def test_an_existing_database_is_migrated_to_record_failed_calls(tmp_path):

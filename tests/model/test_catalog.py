@@ -9,10 +9,22 @@ from model.errors import CatalogError
 
 CATALOG = PROJECT_ROOT / "training_data" / "catalog.yml"
 REQUIRED_IDS = [
-    "cstack.ui", "cstack.account", "cstack.orders", "cstack.plan_setup", "cstack.deploy_instances_k8s",
-    "cstack.deploy_networks", "cstack.administration", "cstack.app_troubleshooting", "cloudgpu.ui",
-    "cloudgpu.account", "cloudgpu.orders", "cloudgpu.vm_setup", "cloudgpu.third_party_frameworks",
-    "cloudgpu.custom_code", "cloudgpu.security_incidents", "cloudgpu.third_party_interfaces",
+    "cstack.ui",
+    "cstack.account",
+    "cstack.orders",
+    "cstack.plan_setup",
+    "cstack.deploy_instances_k8s",
+    "cstack.deploy_networks",
+    "cstack.administration",
+    "cstack.app_troubleshooting",
+    "cloudgpu.ui",
+    "cloudgpu.account",
+    "cloudgpu.orders",
+    "cloudgpu.vm_setup",
+    "cloudgpu.third_party_frameworks",
+    "cloudgpu.custom_code",
+    "cloudgpu.security_incidents",
+    "cloudgpu.third_party_interfaces",
 ]
 
 

@@ -16,7 +16,9 @@ def test_prediction_has_all_fields(classifier):
 
 def test_boundaries_between_setup_and_deployment(classifier):
     assert classifier.classify("Our cStack plan is booked but the project quotas are still 0").verdict == "in_scope"
-    assert classifier.classify("Please deploy a 3-node Kubernetes cluster in our cStack for us").verdict == "out_of_scope"
+    assert (
+        classifier.classify("Please deploy a 3-node Kubernetes cluster in our cStack for us").verdict == "out_of_scope"
+    )
     assert classifier.classify("nvidia-smi shows no GPU on my new Cloud GPU VM").verdict == "in_scope"
 
 

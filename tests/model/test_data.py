@@ -45,7 +45,9 @@ def test_fingerprint_changes_with_any_pair(catalog):
     a = dataset_from_pairs([("hello", "none"), ("2fa broken", "cstack.account")], catalog=catalog, source="t")
     b = dataset_from_pairs([("hello", "none"), ("2fa broken", "cloudgpu.account")], catalog=catalog, source="t")
     assert a.fingerprint() != b.fingerprint()
-    assert a.fingerprint() == dataset_from_pairs(list(zip(a.texts, a.labels)), catalog=catalog, source="t").fingerprint()
+    assert (
+        a.fingerprint() == dataset_from_pairs(list(zip(a.texts, a.labels)), catalog=catalog, source="t").fingerprint()
+    )
 
 
 def test_an_empty_dev_set_is_a_clear_error(tmp_path, catalog):

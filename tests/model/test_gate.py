@@ -102,14 +102,24 @@ def test_combined_gate_needs_every_check_and_says_which_failed():
 
 def _prediction(label: str, verdict: str) -> Prediction:
     return Prediction(
-        label=label, product="p", verdict=verdict, confidence=0.9, label_probability=0.9,
-        alternatives=(), explanation=(), model_version="t", low_confidence=False,
+        label=label,
+        product="p",
+        verdict=verdict,
+        confidence=0.9,
+        label_probability=0.9,
+        alternatives=(),
+        explanation=(),
+        model_version="t",
+        low_confidence=False,
     )
 
 
 def test_works_on_real_evaluate_output():
-    info = {"a": {"product": "p", "verdict": "in_scope"}, "b": {"product": "p", "verdict": "out_of_scope"},
-            "none": {"product": "", "verdict": "unsure"}}
+    info = {
+        "a": {"product": "p", "verdict": "in_scope"},
+        "b": {"product": "p", "verdict": "out_of_scope"},
+        "none": {"product": "", "verdict": "unsure"},
+    }
     truths = ["a", "a", "a", "b", "b", "b", "none"]
     good = [_prediction(t, info[t]["verdict"]) for t in truths]
     # The candidate turns every "b" into "a": b's recall collapses from 1.0 to 0.0.

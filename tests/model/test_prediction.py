@@ -17,7 +17,9 @@ def probs(**p):
 
 def test_verdict_uses_mass_summed_per_verdict_when_product_is_unclear():
     # "account" is clear, the product is not: each account row alone is below 0.5, together they are 0.9.
-    d = decide(probs(cstack_account=0.46, cloudgpu_account=0.44, cstack_deploy_networks=0.10), label_info=INFO, threshold=0.6)
+    d = decide(
+        probs(cstack_account=0.46, cloudgpu_account=0.44, cstack_deploy_networks=0.10), label_info=INFO, threshold=0.6
+    )
     assert (d.verdict, d.label, d.low_confidence) == ("in_scope", "cstack.account", False)
     assert d.confidence == pytest.approx(0.90)
 
@@ -25,14 +27,20 @@ def test_verdict_uses_mass_summed_per_verdict_when_product_is_unclear():
 def test_label_is_the_best_row_of_the_winning_verdict_not_the_top_row():
     # The single top row is in scope, but the out-of-scope rows hold more mass together.
     d = decide(
-        probs(cstack_account=0.40, cstack_deploy_networks=0.32, cloudgpu_custom_code=0.28), label_info=INFO, threshold=0.5
+        probs(cstack_account=0.40, cstack_deploy_networks=0.32, cloudgpu_custom_code=0.28),
+        label_info=INFO,
+        threshold=0.5,
     )
     assert (d.verdict, d.label) == ("out_of_scope", "cstack.deploy_networks")
     assert d.confidence == pytest.approx(0.60)
 
 
 def test_below_threshold_is_unsure_but_keeps_the_likely_row():
-    d = decide(probs(cstack_account=0.30, cloudgpu_custom_code=0.28, cstack_deploy_networks=0.22, none=0.20), label_info=INFO, threshold=0.55)
+    d = decide(
+        probs(cstack_account=0.30, cloudgpu_custom_code=0.28, cstack_deploy_networks=0.22, none=0.20),
+        label_info=INFO,
+        threshold=0.55,
+    )
     assert (d.verdict, d.label, d.low_confidence) == ("unsure", "cloudgpu.custom_code", True)
     assert d.confidence == pytest.approx(0.50)
 

@@ -10,8 +10,15 @@ INFO = {
 
 def pred(label, verdict, confidence):
     return Prediction(
-        label=label, product="a", verdict=verdict, confidence=confidence, label_probability=confidence,
-        alternatives=(), explanation=(), model_version="t", low_confidence=False,
+        label=label,
+        product="a",
+        verdict=verdict,
+        confidence=confidence,
+        label_probability=confidence,
+        alternatives=(),
+        explanation=(),
+        model_version="t",
+        low_confidence=False,
     )
 
 
@@ -23,7 +30,10 @@ def test_apply_threshold_only_touches_real_rows():
 
 def test_threshold_hands_over_wrong_low_confidence_answers_when_cheaper():
     # Ten confident right answers; two wrong ones at 0.62 and 0.64: handing both over (cost 2) beats answering (cost 6).
-    raw = [pred("a.in", "in_scope", 0.95)] * 10 + [pred("a.out", "out_of_scope", 0.62), pred("a.out", "out_of_scope", 0.64)]
+    raw = [pred("a.in", "in_scope", 0.95)] * 10 + [
+        pred("a.out", "out_of_scope", 0.62),
+        pred("a.out", "out_of_scope", 0.64),
+    ]
     truths = ["a.in"] * 10 + ["a.in", "a.in"]
     # 2 handovers of 12 requests is 16.7 %, above the 10 % cap, so only one can be handed over.
     assert 2 / 12 > MAX_UNSURE_RATE

@@ -90,7 +90,13 @@ class FakeSlack:
     # --- behaviour ---------------------------------------------------------------------------------------------
 
     def fail(
-        self, method: str, *, times: int = 1, error: str = "fatal_error", status: int = 500, retry_after: int | None = None
+        self,
+        method: str,
+        *,
+        times: int = 1,
+        error: str = "fatal_error",
+        status: int = 500,
+        retry_after: int | None = None,
     ) -> None:
         """Answer the next `times` calls of `method` with `error` and HTTP `status` (default: 500, as when Slack
         has an outage; e.g. 200 + "channel_not_found", or 429 + "ratelimited" with a Retry-After header)."""
@@ -111,7 +117,15 @@ class FakeSlack:
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
-            return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "scope-bot", "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": "B0001"}
+            return {
+                "ok": True,
+                "url": "https://fake.slack.com/",
+                "team": "Fake",
+                "user": "scope-bot",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": "B0001",
+            }
         if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
             ts = params.get("ts") or f"{int(time.time())}.{next(self._ts):06d}"
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"text": params.get("text")}}
@@ -140,5 +154,7 @@ class FakeSlack:
                     return found
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise AssertionError(f"expected {count} call(s) to {method}, got {len(found)}: {[c.method for c in self.calls]}")
+                    raise AssertionError(
+                        f"expected {count} call(s) to {method}, got {len(found)}: {[c.method for c in self.calls]}"
+                    )
                 self._lock.wait(remaining)

@@ -37,7 +37,13 @@ def block_actions(
 
 def button(action_id: str, value: str, *, block_id: str = "b1") -> dict[str, Any]:
     """The `actions[0]` of a clicked button."""
-    return {"type": "button", "action_id": action_id, "block_id": block_id, "value": value, "text": {"type": "plain_text", "text": "x"}}
+    return {
+        "type": "button",
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": value,
+        "text": {"type": "plain_text", "text": "x"},
+    }
 
 
 def select(action_id: str, value: str, *, block_id: str) -> dict[str, Any]:
@@ -70,7 +76,9 @@ def view_state(view: dict[str, Any], answers: dict[str, str]) -> dict[str, Any]:
     return {"values": values}
 
 
-def view_submission(view: dict[str, Any], answers: dict[str, str], *, view_id: str = "V0001", user: str = "U0CUSTOMER") -> dict[str, Any]:
+def view_submission(
+    view: dict[str, Any], answers: dict[str, str], *, view_id: str = "V0001", user: str = "U0CUSTOMER"
+) -> dict[str, Any]:
     """A view_submission of the modal `view` (as the bot opened it) with the inputs filled with `answers`."""
     return {
         "type": "view_submission",

@@ -13,7 +13,9 @@ SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 
 
-def signed_headers(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None, content_type: str) -> dict[str, str]:
+def signed_headers(
+    body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None, content_type: str
+) -> dict[str, str]:
     """Headers Slack sends, with an X-Slack-Signature over `body` made with `secret`."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
@@ -36,9 +38,23 @@ def event_body(event: dict[str, Any], *, event_id: str = "Ev0001", team_id: str 
     )
 
 
-def mention_event(text: str, *, ts: str = "1700000000.000100", channel: str = "C0SUPPORT", user: str = "U0CUSTOMER", thread_ts: str | None = None) -> dict[str, Any]:
+def mention_event(
+    text: str,
+    *,
+    ts: str = "1700000000.000100",
+    channel: str = "C0SUPPORT",
+    user: str = "U0CUSTOMER",
+    thread_ts: str | None = None,
+) -> dict[str, Any]:
     """An app_mention event."""
-    event = {"type": "app_mention", "user": user, "text": f"<@UBOT0001> {text}", "ts": ts, "channel": channel, "event_ts": ts}
+    event = {
+        "type": "app_mention",
+        "user": user,
+        "text": f"<@UBOT0001> {text}",
+        "ts": ts,
+        "channel": channel,
+        "event_ts": ts,
+    }
     if thread_ts:
         event["thread_ts"] = thread_ts
     return event

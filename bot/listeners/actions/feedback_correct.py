@@ -14,6 +14,10 @@ def handle(ack: Any, body: dict, respond: Any, context: Any) -> None:
     ack()
     deps = deps_of(context)
     outcome = feedback_on_verdict(
-        store=deps.store, catalog=deps.catalog, reviewers=deps.reviewers, verdict_id=int(action_value(body)), user_id=user_id(body)
+        store=deps.store,
+        catalog=deps.catalog,
+        reviewers=deps.reviewers,
+        verdict_id=int(action_value(body)),
+        user_id=user_id(body),
     )
     respond(text=feedback_reply(outcome), response_type="ephemeral", replace_original=False)

@@ -30,7 +30,8 @@ def handle(ack: Any, body: dict, context: Any, respond: Any) -> None:
         respond(text=t("en", "quote_status_staff_only"), response_type="ephemeral", replace_original=False)
         return
     status = action_id(body).removeprefix(blocks.ACTION_QUOTE_STATUS + ":")
-    quote, changed = change_quote_status(store=deps.store, catalog=deps.catalog, ref=ref, status=status, staff_user=staff_user)
+    quote, changed = change_quote_status(
+        store=deps.store, catalog=deps.catalog, ref=ref, status=status, staff_user=staff_user
+    )
     if changed:
         deliver_quote_calls(deps.outbox, quote)
-

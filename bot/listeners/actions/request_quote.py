@@ -12,8 +12,6 @@ from bot.payloads import action_value, channel_id
 
 
 def handle(ack: Any, body: dict, client: WebClient, context: Any) -> None:
-
-
     """Open the quote modal for the verdict the button belongs to."""
     ack()
     deps = deps_of(context)

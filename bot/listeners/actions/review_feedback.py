@@ -16,8 +16,6 @@ log = logging.getLogger(__name__)
 
 
 def handle(ack: Any, body: dict, client: WebClient, context: Any) -> None:
-
-
     """Accept or discard one pending feedback item and refresh the reviewer's Home tab."""
     ack()
     deps = deps_of(context)

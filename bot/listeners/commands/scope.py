@@ -12,8 +12,6 @@ from model.language import detect_language
 
 
 def handle(ack: Any, command: dict, context: Any) -> None:
-
-
     """Answer /scope in the acknowledgement itself, visible only to the caller."""
     deps = deps_of(context)
     parsed = parse_scope_command(command.get("text"), product_ids=tuple(p.id for p in deps.catalog.products))

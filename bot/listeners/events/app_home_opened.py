@@ -11,8 +11,6 @@ from bot.home import publish_home
 
 
 def handle(ack: Any, event: dict, client: WebClient, context: Any) -> None:
-
-
     """Publish the Home tab for the user who opened it."""
     ack()
     if event.get("tab", "home") != "home":

@@ -13,15 +13,18 @@ from bot.texts import t
 
 
 def handle(ack: Any, event: dict, body: dict, client: WebClient, context: Any) -> None:
-
-
     """Classify the mention and reply in its thread with the verdict and metadata."""
     ack()
     deps = deps_of(context)
     text = mention_text(event)
     thread_ts = reply_thread_ts(event)
     if not text:
-        client.chat_postMessage(channel=event["channel"], thread_ts=thread_ts, text=t("en", "empty_command"), blocks=blocks.help_blocks("en"))
+        client.chat_postMessage(
+            channel=event["channel"],
+            thread_ts=thread_ts,
+            text=t("en", "empty_command"),
+            blocks=blocks.help_blocks("en"),
+        )
         return
     triage = deps.triage(
         text,

@@ -11,8 +11,6 @@ from bot.texts import t
 
 
 def handle(ack: Any, body: dict, respond: Any, context: Any) -> None:
-
-
     """Classify the chosen message and answer privately."""
     ack()
     deps = deps_of(context)
