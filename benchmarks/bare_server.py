@@ -12,7 +12,8 @@ import argparse
 import json
 import logging
 import os
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from bot.gunicorn_app import GunicornApp, gunicorn_options
 

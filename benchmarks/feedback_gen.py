@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import random
 import string
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 FILLER = (
     "bitte",

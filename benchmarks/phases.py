@@ -14,8 +14,9 @@ import resource
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -48,9 +49,9 @@ def _load_data() -> tuple[Any, Any, Any, Any]:
 
 def phase_imports(args: dict[str, Any]) -> dict[str, Any]:
     """Baseline: the interpreter with scikit-learn and the project's model + bot modules imported, nothing loaded."""
-    import bot.app  # noqa: F401
+    import bot.app
     import bot.retrain  # noqa: F401
-    import model.classifier  # noqa: F401
+    import model.classifier
     import model.training  # noqa: F401
 
     return {}

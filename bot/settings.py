@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Any
 from urllib.parse import urlparse
 
 from dotenv import dotenv_values
@@ -45,7 +46,7 @@ class Settings:
         """True when Slack credentials are configured (otherwise `run` starts the local shell)."""
         return bool(self.slack_bot_token)
 
-    def with_overrides(self, **changes: object) -> "Settings":
+    def with_overrides(self, **changes: Any) -> Settings:
         """A copy with some fields changed (CLI flags, tests)."""
         return replace(self, **changes)
 

@@ -17,7 +17,7 @@ import os
 import shutil
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ import joblib
 import sklearn
 
 from model.errors import ArtifactError, ModelNotFoundError
+from model.metrics import Metrics
 
 MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"
@@ -42,7 +43,7 @@ class Manifest:
     sha256: str
     threshold: float
     labels: dict[str, dict[str, str]]  # label -> {product, verdict}
-    metrics: dict[str, Any] = field(default_factory=dict)
+    metrics: Metrics | None = None  # on the dev set
     params: dict[str, Any] = field(default_factory=dict)
     cv_score: float | None = None
     train_counts: dict[str, int] = field(default_factory=dict)
@@ -54,7 +55,7 @@ class Manifest:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False, sort_keys=True)
 
     @classmethod
-    def from_file(cls, path: Path) -> "Manifest":
+    def from_file(cls, path: Path) -> Manifest:
         """Read and check a manifest.json; ArtifactError names the file on any problem."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -63,20 +64,21 @@ class Manifest:
         except (OSError, ValueError) as exc:
             raise ArtifactError(f"{path}: unreadable manifest ({exc})") from exc
         try:
-            return cls(**data)
-        except TypeError as exc:
+            metrics = data.pop("metrics", None)
+            return cls(**data, metrics=Metrics.from_dict(metrics) if metrics else None)
+        except (TypeError, KeyError, AttributeError) as exc:
             raise ArtifactError(f"{path}: malformed manifest ({exc})") from exc
 
 
 def new_version_id(now: datetime | None = None) -> str:
     """Sortable, unique version id such as 20261121T053400Z-1a2b3c."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:6]}"
 
 
 def utc_now_iso() -> str:
     """Current UTC time as ISO 8601; microseconds keep versions made in one second in order."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -262,7 +264,7 @@ def load_version_dir(directory: Path) -> tuple[Any, Manifest]:
         )
     try:
         pipeline = joblib.load(io.BytesIO(payload))
-    except Exception as exc:  # noqa: BLE001 - a verified file that still fails to unpickle is a corrupt artifact
+    except Exception as exc:
         raise ArtifactError(f"{model_path}: cannot load model ({exc})") from exc
     return pipeline, manifest
 

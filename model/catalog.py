@@ -61,7 +61,7 @@ class Catalog:
     @property
     def labels(self) -> tuple[str, ...]:
         """Every label the classifier may predict: all row ids plus `none`."""
-        return tuple(r.id for r in self.rows) + (NONE_LABEL,)
+        return (*(r.id for r in self.rows), NONE_LABEL)
 
     def row(self, label: str) -> Row:
         """The row (or the `none` pseudo-row) for `label`; CatalogError if unknown."""
@@ -98,7 +98,7 @@ def _require(mapping: Any, key: str, where: str, kind: type = str) -> Any:
     if not isinstance(mapping, dict) or key not in mapping:
         raise CatalogError(f"{where}: missing key {key!r}")
     value = mapping[key]
-    if not isinstance(value, kind) or (kind is str and not value.strip()):
+    if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
         raise CatalogError(f"{where}: key {key!r} must be a non-empty {kind.__name__}")
     return value
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -40,14 +41,14 @@ class Classifier:
         self._is_word &= np.array([not set(n.split()) <= FUNCTION_WORDS for n in self._names])
 
     @classmethod
-    def load(cls, path: Path | str) -> "Classifier":
+    def load(cls, path: Path | str) -> Classifier:
         """Load a version directory, or the current version under a model root; verifies the manifest's sha256."""
         pipeline, manifest = load_version_dir(resolve_model_path(path))
         classifier = cls(pipeline, label_info=manifest.labels, threshold=manifest.threshold, version=manifest.version)
         classifier.manifest = manifest
         return classifier
 
-    def snapshot(self) -> "Classifier":
+    def snapshot(self) -> Classifier:
         """The model serving now (itself; a hot-reloading wrapper returns the one it holds)."""
         return self
 
@@ -74,7 +75,7 @@ class Classifier:
         return [self._prediction(features[i], probabilities[i], coef) for i in range(len(texts))]
 
     def _prediction(self, row_features: Any, probs: np.ndarray, coef: np.ndarray | None) -> Prediction:
-        by_label = {label: float(p) for label, p in zip(self._classes, probs)}
+        by_label = {label: float(p) for label, p in zip(self._classes, probs, strict=True)}
         decision = decide(by_label, label_info=self.label_info, threshold=self.threshold)
         ranked = sorted(by_label.items(), key=lambda item: item[1], reverse=True)[:ALTERNATIVES]
         return Prediction(

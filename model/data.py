@@ -22,7 +22,7 @@ class Dataset:
     def __len__(self) -> int:
         return len(self.texts)
 
-    def __add__(self, other: "Dataset") -> "Dataset":
+    def __add__(self, other: Dataset) -> Dataset:
         return Dataset(texts=self.texts + other.texts, labels=self.labels + other.labels)
 
     def counts(self) -> dict[str, int]:
@@ -35,7 +35,7 @@ class Dataset:
     def fingerprint(self) -> str:
         """sha256 over the (text, label) pairs: identifies the data a model was trained on."""
         digest = hashlib.sha256()
-        for text, label in zip(self.texts, self.labels):
+        for text, label in zip(self.texts, self.labels, strict=True):
             digest.update(json.dumps([text, label], ensure_ascii=False).encode("utf-8"))
             digest.update(b"\n")
         return digest.hexdigest()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Mapping
 
 from model.catalog import IN_SCOPE, NONE_LABEL, OUT_OF_SCOPE, UNSURE
 

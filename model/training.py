@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
@@ -12,6 +13,7 @@ from model.catalog import NONE_LABEL, UNSURE
 from model.classifier import Classifier
 from model.data import Dataset
 from model.evaluation import evaluate
+from model.metrics import Metrics
 from model.pipeline import PARAM_GRID, build_pipeline
 from model.prediction import Prediction
 
@@ -32,7 +34,7 @@ class TrainedModel:
     params: dict[str, Any]
     cv_score: float | None
     threshold: float
-    metrics: dict[str, Any]
+    metrics: Metrics
     train_counts: dict[str, int]
     data_hash: str
     notes: dict[str, Any] = field(default_factory=dict)
@@ -81,7 +83,7 @@ def choose_threshold(
     best: tuple[float, float] | None = None
     for threshold in THRESHOLD_GRID:
         wrong = handovers = 0
-        for prediction, truth in zip(raw, truths):
+        for prediction, truth in zip(raw, truths, strict=True):
             verdict = apply_threshold(prediction, threshold)
             if truth != NONE_LABEL and verdict == UNSURE:
                 handovers += 1
@@ -121,8 +123,8 @@ def train_model(
     classifier = Classifier(pipeline, label_info=label_info, threshold=threshold, version="candidate")
     metrics = evaluate(classifier.classify_many(list(dev.texts), explain=False), dev.labels, label_info=label_info)
     progress(
-        f"dev set: verdict accuracy {metrics['verdict_accuracy']:.1%}, label accuracy "
-        f"{metrics['label_accuracy']:.1%}, unsure rate {metrics['unsure_rate']:.1%}"
+        f"dev set: verdict accuracy {metrics.verdict_accuracy:.1%}, label accuracy "
+        f"{metrics.label_accuracy:.1%}, unsure rate {metrics.unsure_rate:.1%}"
     )
     return TrainedModel(
         classifier=classifier,

@@ -16,14 +16,13 @@ EXIT_ERROR = 1
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand registered."""
-    from bot.cli import model_commands, ops_commands, slack_commands
+    from bot.cli import feedback, model, models, quotes, retrain, run, shell
 
     parser = argparse.ArgumentParser(prog="scope-bot", description="Scope-of-support triage bot for centron.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug output")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    model_commands.register(sub)
-    slack_commands.register(sub)
-    ops_commands.register(sub)
+    for group in (model, run, shell, quotes, retrain, feedback, models):
+        group.register(sub)
     return parser
 
 

@@ -7,8 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from bot.db import Store
 from bot.settings import Settings
-from bot.store import Store
+
+# Who did it, for feedback and reviews from the command line.
+CLI_USER = "cli"
 
 
 @contextmanager
@@ -35,5 +38,5 @@ def json_lines(text: str, *, source: str, error: type[Exception]) -> Iterator[tu
             continue
         try:
             yield number, json.loads(line)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise error(f"{source} line {number}: invalid JSON ({exc.msg})") from exc

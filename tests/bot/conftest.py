@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.store import Store
-from support.fake_slack import FakeSlack
+from bot.db import Store
+from tests.support.fake_slack import FakeSlack
 
 
 @pytest.fixture
@@ -14,6 +14,7 @@ def fake():
 
 @pytest.fixture
 def store(tmp_path):
+    # The same file as the `settings` fixture's database, so an app built from those settings shares it.
     s = Store.open(f"sqlite:///{tmp_path / 'scope-bot.db'}")
     yield s
     s.close()

@@ -36,7 +36,7 @@ def test_other_scikit_learn_version_is_refused(model_root):
     manifest = json.loads(manifest_path.read_text())
     manifest["sklearn_version"] = "0.24.2"
     manifest_path.write_text(json.dumps(manifest))
-    with pytest.raises(ArtifactError, match="scikit-learn 0.24.2"):
+    with pytest.raises(ArtifactError, match=r"scikit-learn 0\.24\.2"):
         Classifier.load(model_root)
 
 

@@ -86,7 +86,7 @@ def test_load_catalog_reports_unreadable_and_invalid_yaml(tmp_path):
         load_catalog(tmp_path / "missing.yml")
     broken = tmp_path / "broken.yml"
     broken.write_text("rows: [unclosed", encoding="utf-8")
-    with pytest.raises(CatalogError, match="broken.yml: invalid YAML"):
+    with pytest.raises(CatalogError, match=r"broken\.yml: invalid YAML"):
         load_catalog(broken)
 
 

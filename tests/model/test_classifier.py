@@ -45,9 +45,9 @@ def test_long_unicode_input_is_truncated_not_rejected(classifier):
 
 def test_dev_set_meets_the_targets(trained):
     m = trained.metrics
-    assert m["verdict_accuracy"] >= 0.95
-    assert m["label_accuracy"] >= 0.90
-    assert m["unsure_rate"] <= 0.10
+    assert m.verdict_accuracy >= 0.95
+    assert m.label_accuracy >= 0.90
+    assert m.unsure_rate <= 0.10
 
 
 def test_explanation_names_topic_words_not_function_words(classifier):

@@ -24,7 +24,7 @@ def test_unknown_label_in_training_file_is_named(tmp_path, catalog):
 
 def test_missing_labels_and_empty_examples_are_reported(tmp_path, catalog):
     (tmp_path / "a.yml").write_text("label: none\nexamples: [hi]\n", encoding="utf-8")
-    with pytest.raises(TrainingDataError, match="no training examples for cloudgpu.account"):
+    with pytest.raises(TrainingDataError, match=r"no training examples for cloudgpu\.account"):
         load_training_dir(tmp_path, catalog)
     (tmp_path / "a.yml").write_text("label: none\nexamples: ['', hi]\n", encoding="utf-8")
     with pytest.raises(TrainingDataError, match=r"examples'\[0\]: must be a non-empty string"):
@@ -37,7 +37,7 @@ def test_dev_file_shape_and_labels_are_checked(tmp_path, catalog):
     with pytest.raises(TrainingDataError, match="key 'labels'"):
         load_dev_set(dev, catalog)
     dev.write_text("labels:\n  cstack.nope: [x]\n", encoding="utf-8")
-    with pytest.raises(TrainingDataError, match="unknown label 'cstack.nope'"):
+    with pytest.raises(TrainingDataError, match=r"unknown label 'cstack\.nope'"):
         load_dev_set(dev, catalog)
 
 
@@ -46,7 +46,8 @@ def test_fingerprint_changes_with_any_pair(catalog):
     b = dataset_from_pairs([("hello", "none"), ("2fa broken", "cloudgpu.account")], catalog=catalog, source="t")
     assert a.fingerprint() != b.fingerprint()
     assert (
-        a.fingerprint() == dataset_from_pairs(list(zip(a.texts, a.labels)), catalog=catalog, source="t").fingerprint()
+        a.fingerprint()
+        == dataset_from_pairs(list(zip(a.texts, a.labels, strict=True)), catalog=catalog, source="t").fingerprint()
     )
 
 

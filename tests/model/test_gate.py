@@ -1,18 +1,24 @@
-"""The promotion gate on hand-made metric dicts (and once on real evaluate() output)."""
+"""The promotion gate on hand-made metrics (and once on real evaluate() output)."""
 
 from __future__ import annotations
 
 from model.evaluation import evaluate
-from model.gate import combine, decide
+from model.gate import RowChange, combine, decide
+from model.metrics import Confusion, Metrics, RowMetrics
 from model.prediction import Prediction
 
 
-def metrics(verdict_accuracy: float, recalls: dict[str, tuple[float, int]]) -> dict:
-    """A metrics dict shaped like evaluate()'s: row -> (recall, support)."""
-    return {
-        "verdict_accuracy": verdict_accuracy,
-        "per_row": {row: {"recall": r, "support": n, "precision": r, "f1": r} for row, (r, n) in recalls.items()},
-    }
+def metrics(verdict_accuracy: float, recalls: dict[str, tuple[float, int]]) -> Metrics:
+    """Metrics with the given verdict accuracy and per-row (recall, support); the gate reads nothing else."""
+    return Metrics(
+        n=sum(n for _, n in recalls.values()),
+        verdict_accuracy=verdict_accuracy,
+        label_accuracy=verdict_accuracy,
+        unsure_rate=0.0,
+        per_row={row: RowMetrics(precision=r, recall=r, f1=r, support=n) for row, (r, n) in recalls.items()},
+        per_verdict={},
+        confusion=Confusion(labels=(), matrix=()),
+    )
 
 
 BASE = {"a": (0.9, 20), "b": (0.8, 20), "none": (1.0, 10)}
@@ -21,7 +27,7 @@ BASE = {"a": (0.9, 20), "b": (0.8, 20), "none": (1.0, 10)}
 def test_identical_metrics_pass_with_no_worse_rows():
     result = decide(candidate=metrics(0.95, BASE), current=metrics(0.95, BASE))
     assert result.promoted
-    assert result.worse_rows == []
+    assert result.worse_rows == ()
 
 
 def test_accuracy_drop_within_tolerance_passes_beyond_it_fails():
@@ -41,7 +47,7 @@ def test_large_recall_drop_of_one_row_blocks_and_is_reported():
     result = decide(candidate=metrics(0.95, worse), current=metrics(0.95, BASE))
     assert not result.promoted
     assert "b 0.80 -> 0.50" in result.reason
-    assert result.worse_rows == [{"row": "b", "before": 0.8, "after": 0.5, "support": 20, "blocking": True}]
+    assert result.worse_rows == (RowChange(row="b", before=0.8, after=0.5, support=20, blocking=True),)
 
 
 def test_recall_drop_limit_is_configurable():
@@ -53,7 +59,7 @@ def test_small_recall_drop_passes_but_is_listed_as_worse():
     worse = {**BASE, "a": (0.8, 20)}
     result = decide(candidate=metrics(0.95, worse), current=metrics(0.95, BASE))
     assert result.promoted
-    assert [(r["row"], r["blocking"]) for r in result.worse_rows] == [("a", False)]
+    assert [(r.row, r.blocking) for r in result.worse_rows] == [("a", False)]
 
 
 def test_falling_below_half_recall_is_a_collapse_even_for_a_small_drop():
@@ -61,7 +67,7 @@ def test_falling_below_half_recall_is_a_collapse_even_for_a_small_drop():
     after = {**BASE, "b": (0.45, 20)}
     result = decide(candidate=metrics(0.95, after), current=metrics(0.95, before))
     assert not result.promoted
-    assert result.worse_rows[0]["blocking"]
+    assert result.worse_rows[0].blocking
 
 
 def test_collapse_rule_ignores_rows_with_fewer_than_three_examples():
@@ -97,7 +103,7 @@ def test_combined_gate_needs_every_check_and_says_which_failed():
     assert not result.promoted
     assert result.reason.startswith("dev set: recall collapsed for b")
     assert "evaluation set" not in result.reason
-    assert [(r["set"], r["row"]) for r in result.worse_rows] == [("dev set", "b")]
+    assert [(r.dataset, r.row) for r in result.worse_rows] == [("dev set", "b")]
 
 
 def _prediction(label: str, verdict: str) -> Prediction:
@@ -123,10 +129,10 @@ def test_works_on_real_evaluate_output():
     truths = ["a", "a", "a", "b", "b", "b", "none"]
     good = [_prediction(t, info[t]["verdict"]) for t in truths]
     # The candidate turns every "b" into "a": b's recall collapses from 1.0 to 0.0.
-    bad = [_prediction("a", "in_scope") if t == "b" else p for t, p in zip(truths, good)]
+    bad = [_prediction("a", "in_scope") if t == "b" else p for t, p in zip(truths, good, strict=True)]
     current = evaluate(good, truths, label_info=info)
     candidate = evaluate(bad, truths, label_info=info)
     result = decide(candidate=candidate, current=current)
     assert not result.promoted
-    assert [(r["row"], r["before"], r["after"]) for r in result.worse_rows] == [("b", 1.0, 0.0)]
+    assert [(r.row, r.before, r.after) for r in result.worse_rows] == [("b", 1.0, 0.0)]
     assert decide(candidate=current, current=candidate).promoted

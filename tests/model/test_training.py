@@ -36,7 +36,7 @@ def test_threshold_hands_over_wrong_low_confidence_answers_when_cheaper():
     ]
     truths = ["a.in"] * 10 + ["a.in", "a.in"]
     # 2 handovers of 12 requests is 16.7 %, above the 10 % cap, so only one can be handed over.
-    assert 2 / 12 > MAX_UNSURE_RATE
+    assert MAX_UNSURE_RATE < 2 / 12
     assert choose_threshold(raw, truths, label_info=INFO) == 0.63
 
 

@@ -39,11 +39,11 @@ class FakeSlack:
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
 
-    def __enter__(self) -> "FakeSlack":
+    def __enter__(self) -> FakeSlack:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode("utf-8")
                 if "application/json" in (self.headers.get("Content-Type") or ""):

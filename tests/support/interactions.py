@@ -6,7 +6,8 @@ Wrap them with slack_requests.interactive_body / event_body and sign them with s
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 TEAM = {"id": "T0001", "domain": "fake"}
 

@@ -1,0 +1,54 @@
+"""`scope-bot run` and `scope-bot serve`: connect the bot to Slack (Socket Mode or HTTP under gunicorn)."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.cli.shell import cmd_shell
+from bot.db import Store
+from bot.settings import Settings, require_slack
+from model.classifier import Classifier
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add run and serve."""
+    p = sub.add_parser("run", help="connect to Slack if credentials are set (Socket Mode or HTTP), else open the shell")
+    p.add_argument("--port", type=int, help="HTTP port (default $PORT or 3000)")
+    p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser("serve", help="HTTP mode: /slack/events and /healthz under gunicorn")
+    p.add_argument("--host", default="0.0.0.0")
+    p.add_argument("--port", type=int, help="HTTP port (default $PORT or 3000)")
+    p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    p.set_defaults(handler=cmd_serve)
+
+
+def _preflight(settings: Settings, *, http: bool) -> None:
+    # Fail in the foreground with one clear line instead of in every gunicorn worker.
+    require_slack(settings, http=http)
+    Classifier.load(settings.model_dir)
+    Store.open(settings.db_url).close()
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """HTTP mode under gunicorn after checking settings, model and database."""
+    from bot.serve.http import serve
+
+    _preflight(settings, http=True)
+    serve(settings, host=args.host, port=args.port or settings.port, workers=args.workers)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Slack when credentials are set (Socket Mode or HTTP), the local shell otherwise."""
+    if not settings.slack_enabled:
+        print("No SLACK_BOT_TOKEN set: starting the local shell (see README, 'Connect to Slack').")
+        return cmd_shell(args, settings)
+    if settings.slack_app_token:
+        from bot.serve.socket_mode import run_socket_mode
+
+        _preflight(settings, http=False)
+        run_socket_mode(settings)
+        return 0
+    args.host, args.workers = "0.0.0.0", 2
+    return cmd_serve(args, settings)

@@ -1,0 +1,23 @@
+"""Persistence: the only package with SQL. One schema, migrations, one module per record type."""
+
+from bot.db.feedback import FEEDBACK_STATUSES, AcceptedFeedback, FeedbackItem
+from bot.db.outbox import OutboxCall, OutboxItem
+from bot.db.quotes import QUOTE_STATUSES, NewQuote, QuoteRequest, StatusChange
+from bot.db.store import Store, Tx
+from bot.db.verdicts import NewVerdict, VerdictRecord
+
+__all__ = [
+    "FEEDBACK_STATUSES",
+    "QUOTE_STATUSES",
+    "AcceptedFeedback",
+    "FeedbackItem",
+    "NewQuote",
+    "NewVerdict",
+    "OutboxCall",
+    "OutboxItem",
+    "QuoteRequest",
+    "StatusChange",
+    "Store",
+    "Tx",
+    "VerdictRecord",
+]

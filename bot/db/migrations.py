@@ -1,0 +1,70 @@
+"""Numbered migrations, applied in order when the database opens (as in simonw/llm's migrations list).
+
+A new database is created whole from bot.db.schema and every migration counts as applied; an older database gets
+the migrations it lacks, each generated from the same schema, so the schema is written once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from bot.db import schema
+from bot.db.timestamps import iso, utc_now
+from bot.errors import StoreError
+
+
+@dataclass(frozen=True)
+class Migration:
+    number: int
+    name: str
+    # None: the step is part of what a database created from schema.py starts with, and no database that lacks
+    # it can exist any more (every database ever created has migration 1).
+    apply: Callable[[Connection], None] | None
+
+
+def add_column(table: sa.Table, column: str) -> Callable[[Connection], None]:
+    """A migration step adding `table.column` as schema.py defines it."""
+
+    def apply(conn: Connection) -> None:
+        ddl = sa.schema.CreateColumn(table.c[column]).compile(dialect=conn.dialect)
+        conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {ddl}"))
+
+    return apply
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", None),
+    Migration(2, "outbox: calls given up for good", add_column(schema.outbox, "failed_at")),
+)
+
+
+def migrate(conn: Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[int]:
+    """Bring the database up to `migrations`; returns the numbers applied now."""
+    schema.schema_migrations.create(conn, checkfirst=True)
+    done = set(conn.execute(sa.select(schema.schema_migrations.c.id)).scalars())
+    known = {m.number for m in migrations}
+    if done - known:
+        raise StoreError(
+            f"the database has migrations {sorted(done - known)} that this version of scope-bot does not know; "
+            "upgrade scope-bot"
+        )
+    if not done:
+        schema.metadata.create_all(conn)
+        pending = list(migrations)
+    else:
+        pending = [m for m in migrations if m.number not in done]
+        for migration in pending:
+            if migration.apply is None:
+                raise StoreError(f"the database lacks migration {migration.number} ({migration.name})")
+            migration.apply(conn)
+    for migration in pending:
+        conn.execute(
+            schema.schema_migrations.insert().values(
+                id=migration.number, name=migration.name, applied_at=iso(utc_now())
+            )
+        )
+    return [m.number for m in pending]

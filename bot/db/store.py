@@ -1,0 +1,110 @@
+"""The database: SQLite by default, any SQLAlchemy URL otherwise; one repository per record type."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from bot.db.events import Events
+from bot.db.feedback import Feedback
+from bot.db.migrations import migrate
+from bot.db.outbox import Outbox
+from bot.db.quotes import Quotes
+from bot.db.runner import Runner, in_connection
+from bot.db.verdicts import Verdicts
+from bot.errors import StoreError
+
+T = TypeVar("T")
+
+
+class Records:
+    """The repositories over one Runner: every call in its own transaction, or all in the caller's."""
+
+    def __init__(self, run: Runner):
+        self.events = Events(run)
+        self.verdicts = Verdicts(run)
+        self.quotes = Quotes(run)
+        self.feedback = Feedback(run)
+        self.outbox = Outbox(run)
+
+
+class Tx(Records):
+    """One open transaction: what is written through it is committed together or not at all."""
+
+    def __init__(self, conn: Connection):
+        super().__init__(in_connection(conn))
+        self.conn = conn
+
+
+class Store(Records):
+    """Open with Store.open(url). `store.quotes.get(ref)` runs one short transaction; `store.transact(work)`
+    runs `work(tx)` in one."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        super().__init__(self._run)
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Connect (creating the SQLite file's directory) and apply pending migrations."""
+        connect_args: dict[str, Any] = {}
+        if url.startswith("sqlite:///"):
+            path = url.removeprefix("sqlite:///")
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # Several gunicorn workers share the file: wait for a writer instead of failing at once.
+            connect_args = {"timeout": 15, "check_same_thread": False}
+        try:
+            engine = sa.create_engine(url, connect_args=connect_args)
+            if engine.dialect.name == "sqlite":
+                sa.event.listen(engine, "connect", _sqlite_pragmas)
+            with engine.begin() as conn:
+                migrate(conn)
+        except SQLAlchemyError as exc:
+            detail = exc.args[0] if exc.args else ""
+            raise StoreError(f"cannot open database {url!r}: {exc.__class__.__name__}: {detail}") from exc
+        return cls(engine)
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.engine.dispose()
+
+    def _run(self, work: Callable[[Connection], T], /) -> T:
+        with self._begin() as conn:
+            return work(conn)
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        # IntegrityError passes through: callers use it to detect duplicates and races.
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except IntegrityError:
+            raise
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database error: {exc.__class__.__name__}: {exc}") from exc
+
+    def transact(self, work: Callable[[Tx], T], *, attempts: int = 1) -> T:
+        """Run `work(tx)` in one transaction; retried up to `attempts` times when a unique constraint races."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self._begin() as conn:
+                    return work(Tx(conn))
+            except IntegrityError as exc:
+                if attempt == attempts:
+                    raise StoreError(f"conflicting writes, gave up after {attempts} attempt(s): {exc.orig}") from exc
+        raise ValueError(f"attempts must be at least 1, not {attempts}")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers don't block the writer across worker processes
+    cursor.execute("PRAGMA synchronous=FULL")  # a stored quote request survives a power cut
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

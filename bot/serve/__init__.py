@@ -1,0 +1,1 @@
+"""Running the bot: gunicorn (HTTP) or Socket Mode, live model reload, background tasks."""

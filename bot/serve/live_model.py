@@ -1,0 +1,93 @@
+"""A classifier that follows the model root's `current` pointer: hot reload without restart or failed request."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from model.artifacts import ModelStore
+from model.classifier import Classifier
+from model.errors import ArtifactError
+from model.prediction import Prediction
+
+log = logging.getLogger(__name__)
+
+
+class LiveClassifier:
+    """Serves the current model; maybe_reload() (run by a background task) swaps in a newly promoted one.
+
+    Requests never load a model themselves, so an acknowledgement is never held up by unpickling. A version
+    that fails to load, or predicts labels the serving catalog does not know, is logged once and skipped; the
+    model that was serving keeps serving.
+    """
+
+    def __init__(self, model_dir: Path, *, labels: Iterable[str] | None = None):
+        self.store = ModelStore(model_dir)
+        self.labels = frozenset(labels) if labels is not None else None
+        self._lock = threading.Lock()
+        self._classifier = self._checked(Classifier.load(model_dir))
+        self._failed_version: str | None = None
+
+    def _checked(self, classifier: Classifier) -> Classifier:
+        unknown = set(classifier.label_info) - self.labels if self.labels is not None else set()
+        if unknown:
+            raise ArtifactError(
+                f"model {classifier.version} predicts labels the catalog does not have: {', '.join(sorted(unknown))}"
+            )
+        return classifier
+
+    def snapshot(self) -> Classifier:
+        """The classifier in use: take it once per request, so version, manifest and verdict come from one model."""
+        return self._classifier
+
+    @property
+    def version(self) -> str:
+        """Version of the model in use."""
+        return self._classifier.version
+
+    @property
+    def threshold(self) -> float:
+        """Unsure threshold of the model in use."""
+        return self._classifier.threshold
+
+    @property
+    def manifest(self):
+        """Manifest of the model in use."""
+        return self._classifier.manifest
+
+    def classify(self, text: str) -> Prediction:
+        """Classify with the current model."""
+        return self._classifier.classify(text)
+
+    def classify_many(self, texts: Sequence[str]) -> list[Prediction]:
+        """Classify a batch with the current model."""
+        return self._classifier.classify_many(texts)
+
+    def maybe_reload(self) -> bool:
+        """Swap in the version `current` points at if it changed; True when a new model was loaded."""
+        if not self._lock.acquire(blocking=False):
+            return False  # another thread is checking; keep serving the loaded model meanwhile
+        try:
+            try:
+                wanted = self.store.current_version()
+            except ArtifactError as exc:
+                log.error("model reload: cannot read current pointer: %s", exc)
+                return False
+            if wanted is None or wanted == self._classifier.version or wanted == self._failed_version:
+                return False
+            try:
+                fresh = self._checked(Classifier.load(self.store.version_dir(wanted)))
+            except ArtifactError as exc:
+                self._failed_version = wanted
+                log.error(
+                    "model reload: version %s does not load, keeping %s: %s", wanted, self._classifier.version, exc
+                )
+                return False
+            log.info("model reload: %s -> %s", self._classifier.version, fresh.version)
+            self._classifier = fresh
+            self._failed_version = None
+            return True
+        finally:
+            self._lock.release()

@@ -1,0 +1,18 @@
+"""Socket Mode: the bot connects out to Slack over a WebSocket; no public URL needed."""
+
+from __future__ import annotations
+
+from bot.serve.runtime import build_runtime
+from bot.settings import Settings
+
+
+def run_socket_mode(settings: Settings) -> None:
+    """Connect to Slack over Socket Mode (no public URL) and serve until interrupted."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    runtime = build_runtime(settings, socket_mode=True)
+    runtime.start_background()
+    try:
+        SocketModeHandler(runtime.app, app_token=settings.slack_app_token, web_client=runtime.app.client).start()
+    finally:
+        runtime.stop()

@@ -1,0 +1,15 @@
+"""All listeners; each subpackage registers its own."""
+
+from slack_bolt import App
+
+from bot.slack.listeners import actions, commands, errors, events, shortcuts, views
+
+
+def register(app: App) -> None:
+    """Register every listener and the error handler on `app`."""
+    events.register(app)
+    commands.register(app)
+    actions.register(app)
+    views.register(app)
+    shortcuts.register(app)
+    errors.register(app)

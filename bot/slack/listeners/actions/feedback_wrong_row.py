@@ -1,0 +1,27 @@
+"""'Wrong row …' select under a verdict: the chosen row is stored as the correction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.services.feedback import feedback_on_verdict
+from bot.slack.deps import deps_of
+from bot.slack.payloads import action_value, block_id_suffix, user_id
+from bot.slack.texts import feedback_reply
+from bot.slack.ui.ids import BLOCK_FEEDBACK
+
+
+def handle(ack: Any, body: dict, respond: Any, context: Any) -> None:
+    """Store the chosen row as the correction and thank the user privately."""
+    ack()
+    deps = deps_of(context)
+    user = user_id(body)
+    outcome = feedback_on_verdict(
+        deps.store,
+        catalog=deps.catalog,
+        verdict_id=int(block_id_suffix(body, BLOCK_FEEDBACK) or 0),
+        user_id=user,
+        trusted=deps.reviewers.is_reviewer(user),
+        label=action_value(body),
+    )
+    respond(text=feedback_reply(outcome), response_type="ephemeral", replace_original=False)

@@ -1,0 +1,20 @@
+"""Every action_id, callback_id and block_id the bot uses (the manifest names CALLBACK_CHECK_SCOPE too)."""
+
+ACTION_REQUEST_QUOTE = "scope_request_quote"
+ACTION_FEEDBACK_CORRECT = "scope_feedback_correct"
+ACTION_FEEDBACK_WRONG = "scope_feedback_wrong_row"
+ACTION_QUOTE_STATUS = "scope_quote_status"  # one action_id per status: f"{ACTION_QUOTE_STATUS}:{status}"
+ACTION_REVIEW_ACCEPT = "scope_review_accept"
+ACTION_REVIEW_DISCARD = "scope_review_discard"
+CALLBACK_QUOTE_MODAL = "scope_quote_modal"
+CALLBACK_CHECK_SCOPE = "scope_check_message"  # the message shortcut, also in manifest.yml
+BLOCK_QUOTE_WHAT = "quote_what"
+BLOCK_QUOTE_PRODUCT = "quote_product"
+BLOCK_QUOTE_TIMELINE = "quote_timeline"
+BLOCK_QUOTE_CONTACT = "quote_contact"
+INPUT_ACTION = "value"  # the action_id of every modal input element
+# Action blocks carry the record they act on in their block_id: f"{prefix}:{key}".
+BLOCK_FEEDBACK = "feedback"
+BLOCK_QUOTE_STAFF = "quote"
+BLOCK_REVIEW = "review"
+METADATA_EVENT_TYPE = "scope_triage"

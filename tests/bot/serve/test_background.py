@@ -1,0 +1,96 @@
+"""Background tasks (bot.periodic, bot.runtime) and what /healthz says about them (bot.server's WSGI app)."""
+
+import json
+import threading
+import time
+
+import pytest
+
+from bot.db import OutboxCall
+from bot.errors import StoreError
+from bot.serve.http import make_wsgi_app
+from bot.serve.periodic import PeriodicTask
+from bot.serve.runtime import build_runtime
+from model.errors import ArtifactError
+from tests.support.slack_requests import BOT_TOKEN, SIGNING_SECRET
+
+
+def wait_until(condition, *, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.01)
+
+
+def test_a_task_survives_expected_failures_of_its_job_and_logs_them_with_its_name(caplog):
+    failures = [StoreError("database is locked"), OSError("disk full"), ArtifactError("model file damaged")]
+    rounds = []
+
+    def job():
+        rounds.append(time.monotonic())
+        if failures:
+            raise failures.pop(0)
+
+    task = PeriodicTask("flaky", job, interval=0.01)
+    task.start()
+    try:
+        wait_until(lambda: len(rounds) >= 5)
+        assert task.is_alive()
+    finally:
+        task.stop()
+        task.join(timeout=5)
+    logged = [r.getMessage() for r in caplog.records if r.name == "bot.serve.periodic" and r.levelname == "ERROR"]
+    assert len(logged) == 3 and all("background task flaky failed" in m for m in logged)
+    assert "database is locked" in logged[0] and "model file damaged" in logged[2]
+
+
+@pytest.fixture
+def runtime(settings, fake):
+    rt = build_runtime(
+        settings.with_overrides(
+            slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET, slack_api_url=fake.api_url
+        )
+    )
+    yield rt
+    rt.stop()
+
+
+def healthz(runtime):
+    answer = {}
+
+    def start_response(status, headers):
+        answer["status"] = status
+
+    body = b"".join(make_wsgi_app(runtime)({"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET"}, start_response))
+    return answer["status"], json.loads(body)
+
+
+def test_healthz_reports_every_background_task_and_the_failed_slack_calls(runtime):
+    runtime.start_background()
+    gone = runtime.store.outbox.enqueue(OutboxCall(method="chat.postMessage", payload={}, purpose="test"))
+    runtime.store.outbox.give_up(gone, error="channel_not_found")
+    status, health = healthz(runtime)
+    assert status == "200 OK"
+    assert health["status"] == "ok"
+    assert health["background_tasks"] == {"model-reload": True, "outbox": True, "prune-events": True}
+    assert (health["pending_slack_calls"], health["failed_slack_calls"]) == (0, 1)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_healthz_is_degraded_but_answers_200_when_a_background_task_died(runtime):
+    runtime.start_background()
+    crashed = threading.Event()
+
+    def bug():
+        crashed.set()
+        raise RuntimeError("a bug, not an expected failure")
+
+    task = PeriodicTask("buggy", bug, interval=0.01)
+    runtime.tasks.append(task)
+    task.start()
+    assert crashed.wait(10)
+    task.join(timeout=5)
+    status, health = healthz(runtime)
+    assert status == "200 OK"
+    assert health["status"] == "degraded"
+    assert health["background_tasks"] == {"model-reload": True, "outbox": True, "prune-events": True, "buggy": False}

@@ -1,0 +1,374 @@
+"""bot.blocks: the Block Kit the bot sends, built from real triages (session model, real SQLite store)."""
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from bot.db import NewQuote
+from bot.services.overview import Overview
+from bot.services.quotes import QuoteDraft
+from bot.services.triage import Where, triage_message
+from bot.slack.payloads import private_metadata
+from bot.slack.texts import VERDICT_LABEL, percent, t
+from bot.slack.ui import help as help_ui
+from bot.slack.ui import home as home_ui
+from bot.slack.ui import ids, verdict
+from bot.slack.ui import quotes as quote_ui
+from model.catalog import IN_SCOPE, NONE_LABEL, OUT_OF_SCOPE, UNSURE
+from tests.support.blockkit import block, element, mrkdwn_texts, rendered_text
+
+OUT_EN = "Could you install Ollama with Llama 3 on our GPU VM for us?"
+OUT_DE = "Bitte installiert uns Ollama auf der GPU-VM"
+IN_EN = "I forgot my password for the ccenter login, how do I reset it?"
+NONE_EN = "thanks, that worked!"
+HOSTILE = "<!channel> <@U123> & <https://x|y>"
+HOSTILE_REQUEST = f"{HOSTILE} please install PyTorch on our GPU VM"
+USER_CONTROL_SEQUENCES = ("<!channel", "<@U123", "<https://x")
+
+
+@pytest.fixture
+def triage(classifier, catalog, store):
+    """triage(text, verdict, label=None): the real triage of `text`, checking the model sees it as the test expects."""
+
+    def make(text, verdict, label=None):
+        result = triage_message(
+            text,
+            classifier=classifier,
+            catalog=catalog,
+            store=store,
+            source="command",
+            where=Where(user_id="U0CUSTOMER"),
+        )
+        assert result.verdict == verdict, f"model now says {result.prediction} for {text!r}"
+        if label:
+            assert result.prediction.label == label, f"model now says {result.prediction} for {text!r}"
+        return result
+
+    return make
+
+
+def as_unsure(triage_):
+    """The same triage as if the model had been below its threshold (low confidence for a real row)."""
+    prediction = replace(triage_.prediction, verdict=UNSURE, confidence=0.41, low_confidence=True)
+    return replace(triage_, prediction=prediction)
+
+
+def section_texts(reply):
+    return [b["text"]["text"] for b in reply if b["type"] == "section" and "text" in b]
+
+
+# --- verdict replies -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "lang"), [(OUT_EN, "en"), (OUT_DE, "de")])
+def test_out_of_scope_reply_offers_a_quote_and_the_paid_service_text(text, lang, triage, catalog):
+    tri = triage(text, OUT_OF_SCOPE, "cloudgpu.third_party_frameworks")
+    assert tri.lang == lang
+    reply = verdict.verdict_blocks(tri, catalog=catalog)
+
+    assert VERDICT_LABEL[lang][OUT_OF_SCOPE] in section_texts(reply)[0]
+    quote = element(reply, ids.ACTION_REQUEST_QUOTE)
+    assert quote is not None and quote["value"] == str(tri.verdict_id)
+    assert quote["text"]["text"] == t(lang, "request_quote")
+    paid = catalog.paid_service
+    shown = rendered_text(reply)
+    assert paid.title[lang] in shown and paid.text[lang] in shown
+    assert all(criterion in shown for criterion in paid.criteria[lang])
+    assert tri.row.title(lang) in shown and "centron Cloud GPU" in shown
+    assert percent(tri.prediction.confidence) in shown
+
+
+def test_in_scope_reply_has_neither_quote_button_nor_paid_service(triage, catalog):
+    tri = triage(IN_EN, IN_SCOPE, "cstack.account")
+    reply = verdict.verdict_blocks(tri, catalog=catalog)
+    shown = rendered_text(reply)
+    assert "*In scope*" in section_texts(reply)[0]
+    assert element(reply, ids.ACTION_REQUEST_QUOTE) is None
+    assert catalog.paid_service.title["en"] not in shown
+    assert "centron account matters (ccenter, cStack)" in shown and "centron cStack" in shown
+
+
+def test_unsure_reply_hands_over_to_the_support_group_when_one_is_configured(triage, catalog):
+    tri = as_unsure(triage(OUT_EN, OUT_OF_SCOPE))
+    reply = verdict.verdict_blocks(tri, catalog=catalog, support_group="S0SUPPORT")
+    head = section_texts(reply)[0]
+    assert "*Not sure*" in head and t("en", "unsure_handover") in head
+    assert "<!subteam^S0SUPPORT>" in head
+    assert f"*{t('en', 'likely')}:* {tri.row.title('en')}" in rendered_text(reply)
+    assert element(reply, ids.ACTION_REQUEST_QUOTE) is None
+    assert catalog.paid_service.title["en"] not in rendered_text(reply)
+
+
+def test_unsure_reply_mentions_nobody_without_a_support_group(triage, catalog):
+    reply = verdict.verdict_blocks(as_unsure(triage(OUT_EN, OUT_OF_SCOPE)), catalog=catalog)
+    assert "<!" not in json.dumps(reply)
+    assert t("en", "unsure_handover") in section_texts(reply)[0]
+
+
+def test_not_a_request_reply_says_so_and_pages_nobody(triage, catalog):
+    tri = triage(NONE_EN, UNSURE, NONE_LABEL)
+    reply = verdict.verdict_blocks(tri, catalog=catalog, support_group="S0SUPPORT")
+    assert section_texts(reply) == [f":thinking_face: *Not sure* · {t('en', 'not_a_request')}"]
+    assert "subteam" not in json.dumps(reply)
+    assert element(reply, ids.ACTION_REQUEST_QUOTE) is None
+
+
+@pytest.mark.parametrize("kind", ["out", "in", "unsure", "none"])
+def test_every_reply_ends_with_feedback_controls_for_its_verdict(kind, triage, catalog):
+    tri = {
+        "out": lambda: triage(OUT_EN, OUT_OF_SCOPE),
+        "in": lambda: triage(IN_EN, IN_SCOPE),
+        "unsure": lambda: as_unsure(triage(OUT_EN, OUT_OF_SCOPE)),
+        "none": lambda: triage(NONE_EN, UNSURE, NONE_LABEL),
+    }[kind]()
+    reply = verdict.verdict_blocks(tri, catalog=catalog)
+    feedback = reply[-1]
+    assert feedback["type"] == "actions" and feedback["block_id"] == f"feedback:{tri.verdict_id}"
+    assert element([feedback], ids.ACTION_FEEDBACK_CORRECT)["value"] == str(tri.verdict_id)
+    wrong = element([feedback], ids.ACTION_FEEDBACK_WRONG)
+    assert [o["value"] for o in wrong["options"]] == list(catalog.labels)
+    assert all(len(o["text"]["text"]) <= verdict.OPTION_TEXT_LIMIT for o in wrong["options"])
+
+
+def test_reply_blocks_stay_within_slack_limits(triage, catalog):
+    for tri in (triage(OUT_DE, OUT_OF_SCOPE), triage(IN_EN, IN_SCOPE)):
+        reply = verdict.verdict_blocks(tri, catalog=catalog, private=True)
+        assert len(reply) <= 50
+        for b in reply:
+            if b["type"] == "section":
+                assert len(b.get("text", {}).get("text", "")) <= 3000
+                assert all(len(f["text"]) <= 2000 for f in b.get("fields", []))
+        for e in (e for b in reply if b["type"] == "actions" for e in b["elements"]):
+            if e["type"] == "button":
+                assert len(e["text"]["text"]) <= 75 and len(e["value"]) <= 2000
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_option_texts_fit_slacks_limit_and_long_titles_are_shortened_visibly(lang, catalog):
+    for row in [*catalog.rows, catalog.none_row]:
+        text = verdict.row_option_text(row, catalog=catalog, lang=lang)
+        assert len(text) <= verdict.OPTION_TEXT_LIMIT, text
+        full = (
+            f"{catalog.product(row.product).name.removeprefix('centron ') if row.product else '—'} · {row.title(lang)}"
+        )
+        assert (
+            text == full
+            if len(full) <= verdict.OPTION_TEXT_LIMIT
+            else (text.endswith("…") and full.startswith(text[:-1]))
+        )
+    orders = verdict.row_option_text(catalog.row("cstack.orders"), catalog=catalog, lang=lang)
+    assert orders.startswith("cStack · ") and orders.endswith("…")
+
+
+# --- fallback text and metadata ------------------------------------------------------------------------------------
+
+
+def test_verdict_text_states_the_verdict_row_product_and_confidence(triage):
+    tri = triage(OUT_EN, OUT_OF_SCOPE)
+    assert verdict.verdict_text(tri) == (
+        f"Out of scope: {tri.row.title_en} (centron Cloud GPU), {percent(tri.prediction.confidence)}"
+    )
+    inside = triage(IN_EN, IN_SCOPE)
+    assert verdict.verdict_text(inside).startswith("In scope: centron account matters")
+    assert verdict.verdict_text(as_unsure(tri)).startswith(f"Not sure: {tri.row.title_en}")
+    assert verdict.verdict_text(triage(NONE_EN, UNSURE, NONE_LABEL)) == f"Not sure: {t('en', 'not_a_request')}"
+    assert verdict.verdict_text(triage(OUT_DE, OUT_OF_SCOPE)).startswith("Out of Scope: Bereitstellen von Frameworks")
+
+
+@pytest.mark.parametrize(("text", "expected"), [(OUT_EN, OUT_OF_SCOPE), (IN_EN, IN_SCOPE), (NONE_EN, UNSURE)])
+def test_verdict_metadata_carries_what_was_decided_and_logged(text, expected, triage, store, classifier):
+    tri = triage(text, expected)
+    meta = verdict.verdict_metadata(tri)
+    logged = store.verdicts.get(tri.verdict_id)
+    assert meta["event_type"] == "scope_triage"
+    payload = meta["event_payload"]
+    assert payload["label"] == logged.label == tri.prediction.label
+    assert payload["verdict"] == logged.verdict == expected
+    assert payload["confidence"] == pytest.approx(logged.confidence, abs=1e-4)
+    assert 0 < payload["confidence"] <= 1
+    assert payload["model_version"] == logged.model_version == classifier.version
+    assert payload["verdict_id"] == tri.verdict_id
+    json.dumps(meta)  # Slack takes it as JSON
+
+
+# --- user text echoed back is never a mention, @channel or link ----------------------------------------------------
+
+
+def assert_no_user_control_sequences(node):
+    dumped = json.dumps(node, ensure_ascii=False)
+    for sequence in USER_CONTROL_SEQUENCES:
+        assert sequence not in dumped, sequence
+
+
+def test_echoed_request_is_escaped(triage, catalog):
+    tri = triage(HOSTILE_REQUEST, OUT_OF_SCOPE)
+    reply = verdict.verdict_blocks(tri, catalog=catalog, private=True)
+    assert reply[0]["type"] == "context"
+    assert reply[0]["elements"][0]["text"].startswith(
+        "> &lt;!channel&gt; &lt;@U123&gt; &amp; &lt;https://x|y&gt; please"
+    )
+    assert_no_user_control_sequences(reply)
+    assert "<!" not in json.dumps(reply)  # no support group configured: no bot mention either
+    assert_no_user_control_sequences(verdict.verdict_text(tri))
+    assert HOSTILE not in json.dumps(verdict.verdict_blocks(tri, catalog=catalog, private=False), ensure_ascii=False)
+
+
+def test_echo_of_a_long_request_is_cut(triage, catalog):
+    tri = triage(OUT_EN + " " + "Details follow. " * 100, OUT_OF_SCOPE)
+    echo = verdict.verdict_blocks(tri, catalog=catalog, private=True)[0]["elements"][0]["text"]
+    assert echo.endswith("(truncated)") and len(echo) < verdict.REPLY_ECHO_CHARS + 30
+
+
+def hostile_quote(store, *, lang="en"):
+    new = NewQuote(
+        requester_id="U0REQ",
+        origin_channel_id="C0SUPPORT",
+        original_text=HOSTILE_REQUEST,
+        detected_label="cloudgpu.third_party_frameworks",
+        product="cloudgpu",
+        what=f"{HOSTILE} set up PyTorch and Jupyter",
+        timeline=f"{HOSTILE} next week",
+        contact=f"{HOSTILE} ops@example.com",
+        lang=lang,
+    )
+    quote, created = store.quotes.create(new, submission_key="view:V-hostile")
+    assert created
+    return quote
+
+
+def test_quote_staff_post_escapes_every_user_field(store, catalog):
+    quote = hostile_quote(store)
+    post = quote_ui.quote_staff_blocks(quote, catalog=catalog)
+    assert_no_user_control_sequences(post)
+    assert_no_user_control_sequences(quote_ui.quote_staff_text(quote))
+    shown = rendered_text(post)
+    assert "<@U0REQ>" in shown  # the requester is mentioned on purpose
+    assert "&lt;!channel&gt; &lt;@U123&gt; &amp; &lt;https://x|y&gt; next week" in shown
+    assert quote.ref in post[0]["text"]["text"]
+    assert "Providing third-party frameworks and applications" in shown and "centron Cloud GPU" in shown
+
+
+def test_quote_staff_post_has_one_button_per_staff_status_and_shows_who_decided(store, catalog):
+    quote = hostile_quote(store)
+    post = quote_ui.quote_staff_blocks(quote, catalog=catalog)
+    actions = block(post, f"quote:{quote.ref}")
+    assert [e["action_id"] for e in actions["elements"]] == [f"scope_quote_status:{s}" for s in quote_ui.STAFF_STATUSES]
+    assert {e["value"] for e in actions["elements"]} == {quote.ref}
+    assert "*Status:* new" in rendered_text(post) and "(by" not in rendered_text(post)
+    decided, changed = store.quotes.set_status(quote.ref, status="declined", user_id="U0STAFF")
+    assert changed
+    assert "*Status:* declined (by <@U0STAFF>)" in rendered_text(quote_ui.quote_staff_blocks(decided, catalog=catalog))
+
+
+def test_quote_modal_escapes_the_echo_but_prefills_the_users_own_words(catalog):
+    meta = {"verdict_id": 5, "channel_id": "C0SUPPORT", "lang": "en"}
+    draft = QuoteDraft(
+        verdict_id=5, original_text=HOSTILE_REQUEST, detected_label="cloudgpu.third_party_frameworks", lang="en"
+    )
+    modal = quote_ui.quote_modal(catalog=catalog, draft=draft, private_metadata=meta)
+    for text in mrkdwn_texts(modal):
+        for sequence in USER_CONTROL_SEQUENCES:
+            assert sequence not in text
+    assert any("&lt;!channel&gt;" in text for text in mrkdwn_texts(modal))
+    what = block(modal["blocks"], ids.BLOCK_QUOTE_WHAT)["element"]
+    # plain_text_input is never parsed for mentions: the user edits exactly what they wrote.
+    assert what["type"] == "plain_text_input" and what["initial_value"] == HOSTILE_REQUEST
+    assert modal["callback_id"] == ids.CALLBACK_QUOTE_MODAL
+    assert private_metadata(modal) == meta
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_quote_modal_preselects_the_detected_product_and_fits_slack_limits(lang, catalog):
+    draft = QuoteDraft(verdict_id=1, original_text="x" * 5000, detected_label="cstack.deploy_instances_k8s", lang=lang)
+    modal = quote_ui.quote_modal(catalog=catalog, draft=draft, private_metadata={})
+    product = block(modal["blocks"], ids.BLOCK_QUOTE_PRODUCT)["element"]
+    assert product["initial_option"]["value"] == "cstack"
+    assert [o["value"] for o in product["options"]] == [p.id for p in catalog.products]
+    assert f"{t(lang, 'quote_detected')}: {catalog.row('cstack.deploy_instances_k8s').title(lang)}" in rendered_text(
+        modal
+    )
+    for key in ("title", "submit", "close"):
+        assert 0 < len(modal[key]["text"]) <= 24
+    assert modal["title"]["text"] == t(lang, "quote_modal_title")
+    assert len(block(modal["blocks"], ids.BLOCK_QUOTE_WHAT)["element"]["initial_value"]) == 3000
+    input_ids = [b.get("block_id") for b in modal["blocks"] if b["type"] == "input"]
+    assert input_ids == [
+        ids.BLOCK_QUOTE_WHAT,
+        ids.BLOCK_QUOTE_PRODUCT,
+        ids.BLOCK_QUOTE_TIMELINE,
+        ids.BLOCK_QUOTE_CONTACT,
+    ]
+
+
+@pytest.mark.parametrize("detected", [None, NONE_LABEL])
+def test_quote_modal_without_a_detected_row_preselects_nothing(detected, catalog):
+    draft = QuoteDraft(verdict_id=1, original_text="hello", detected_label=detected, lang="en")
+    modal = quote_ui.quote_modal(catalog=catalog, draft=draft, private_metadata={})
+    assert "initial_option" not in block(modal["blocks"], ids.BLOCK_QUOTE_PRODUCT)["element"]
+    assert t("en", "quote_detected") not in rendered_text(modal)
+
+
+def test_quote_messages_to_the_requester_are_in_their_language(store):
+    quote = hostile_quote(store, lang="de")
+    assert quote_ui.quote_confirmation(quote) == t("de", "quote_confirm", ref=quote.ref)
+    decided, _ = store.quotes.set_status(quote.ref, status="quote_sent", user_id="U0STAFF")
+    assert (
+        quote_ui.quote_status_update(decided) == f"Update zu deiner Angebotsanfrage *{quote.ref}*: Angebot verschickt."
+    )
+
+
+# --- help, tables, App Home ----------------------------------------------------------------------------------------
+
+
+def test_help_lists_the_ways_to_ask(catalog):
+    for lang in ("de", "en", "fr"):
+        shown = rendered_text(help_ui.help_blocks(lang))
+        assert "`/scope table gpu`" in shown and "`/scope" in shown
+    assert "Anfrage prüfen" in rendered_text(help_ui.help_blocks("de"))
+
+
+def test_table_of_one_product_lists_exactly_its_rows_with_verdicts(catalog):
+    table = help_ui.table_blocks(catalog, products=["cloudgpu"], lang="en")
+    headers = [b["text"]["text"] for b in table if b["type"] == "header"]
+    assert headers == ["centron Cloud GPU – Scope of Support"]
+    lines = [line for text in section_texts(table) for line in text.splitlines()]
+    marks = {IN_SCOPE: "✅", OUT_OF_SCOPE: "💶"}
+    assert lines == [
+        f"{marks[r.verdict]} *{VERDICT_LABEL['en'][r.verdict]}* – {r.title_en}" for r in catalog.rows_of("cloudgpu")
+    ]
+    assert {r.verdict for r in catalog.rows_of("cloudgpu")} == {IN_SCOPE, OUT_OF_SCOPE}
+    assert catalog.paid_service.title["en"] in rendered_text(table)
+    assert "Out of Scope" in help_ui.table_text(catalog, products=["cstack"], lang="de")
+
+
+def test_home_view_shows_model_counts_tables_and_an_escaped_review_queue(store, catalog, classifier):
+    item, _ = store.feedback.add(
+        text=HOSTILE_REQUEST, label="cloudgpu.custom_code", source="slack", status="pending", user_id="U0FB"
+    )
+    view = home_ui.home_view(
+        catalog=catalog,
+        model_version=classifier.version,
+        model_metrics=classifier.manifest.metrics,
+        overview=Overview(
+            days=7, verdict_counts={IN_SCOPE: 3, OUT_OF_SCOPE: 2}, quote_count=1, pending_feedback=(item,)
+        ),
+    )
+    shown = rendered_text(view)
+    assert view["type"] == "home" and len(view["blocks"]) <= 100
+    assert f"`{classifier.version}`" in shown and "verdict accuracy" in shown
+    assert "In scope: 3 · Out of scope: 2 · Not sure: 0 · Quote requests: 1" in shown
+    assert_no_user_control_sequences(view)
+    review = block(view["blocks"], f"review:{item.id}")
+    assert [(e["action_id"], e["value"]) for e in review["elements"]] == [
+        (ids.ACTION_REVIEW_ACCEPT, str(item.id)),
+        (ids.ACTION_REVIEW_DISCARD, str(item.id)),
+    ]
+    without_queue = home_ui.home_view(
+        catalog=catalog,
+        model_version="v1",
+        model_metrics=None,
+        overview=Overview(days=7, verdict_counts={}, quote_count=0, pending_feedback=()),
+    )
+    assert "Feedback waiting for review" not in rendered_text(without_queue)
+    assert "no evaluation figures" in rendered_text(without_queue)
