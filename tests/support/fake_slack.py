@@ -29,7 +29,8 @@ class FakeSlack:
     """Context manager: `with FakeSlack() as slack: ... slack.calls_to("chat.postMessage")`."""
 
     def __init__(self) -> None:
-        self.calls: list[Call] = []
+        self.calls: list[Call] = []  # answered calls
+        self.attempts: list[str] = []  # the method of every request, including those answered with an injected failure
         self.usergroup_members: dict[str, list[str]] = {}
         self.socket_mode_url = ""  # what apps.connections.open hands out (a local WebSocket server)
         self._failures: dict[str, tuple[int, int, str, dict[str, str]]] = {}
@@ -107,6 +108,7 @@ class FakeSlack:
     def _handle(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
         method = "response_url" if path.startswith("/response/") else path.removeprefix("/api/")
         with self._lock:
+            self.attempts.append(method)
             times, status, error, headers = self._failures.get(method, (0, 500, "", {}))
             if times > 0:
                 self._failures[method] = (times - 1, status, error, headers)
