@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install model run test bench clean
+.PHONY: install model run test lint bench clean
 
 install: $(STAMP)
 
@@ -23,6 +23,12 @@ run: model
 
 test: model
 	$(BIN)/python -m pytest
+
+# Lint, format check and types; CI runs this before the tests.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: model
 	$(BIN)/python benchmarks/bench.py
