@@ -1,0 +1,71 @@
+"""`scope-bot retrain` (and the model lock it shares with train and promote) through the real entry point."""
+
+from __future__ import annotations
+
+import json
+
+from filelock import FileLock
+
+from bot.db import Store
+from bot.services.model_lock import LOCK_FILE
+from model.artifacts import ModelStore
+from model.classifier import Classifier
+from tests.support.cli import assert_one_line_error, run
+
+
+def test_retrain_refuses_while_another_run_holds_the_lock(env, capsys):
+    versions = [m.version for m in ModelStore(env["models"]).versions()]
+    with FileLock(env["models"] / LOCK_FILE, timeout=0):
+        code, out, err = run(capsys, "retrain", "--json")
+    assert_one_line_error(code, err, "another retrain is running")
+    assert out == ""
+    assert [m.version for m in ModelStore(env["models"]).versions()] == versions
+
+
+def test_retrain_json_without_a_current_model_promotes_a_sane_first_model(env, tmp_path, capsys, monkeypatch):
+    empty = tmp_path / "fresh-models"
+    monkeypatch.setenv("SCOPE_BOT_MODEL_DIR", str(empty))
+    run(capsys, "feedback", "add", "--label", "cstack.orders", "--text", "Where is my invoice?")
+    run(capsys, "feedback", "add", "--label", "cloudgpu.orders", "--text", "  where IS my invoice? ")
+
+    code, out, _ = run(capsys, "retrain", "--json")
+
+    assert code == 0
+    report = json.loads(out)
+    assert report["promoted"] is True
+    assert report["current_version"] is None
+    assert report["candidate_version"] == ModelStore(empty).current_version()
+    assert "no current model" in report["reason"]
+    assert report["metrics"]["current"] is None
+    assert report["metrics"]["candidate"]["verdict_accuracy"] >= 0.8
+    assert report["counts"]["feedback_accepted"] == 2 and report["counts"]["conflicts"] == 1
+    assert report["conflicts"][0]["winner"] == "cloudgpu.orders"
+    assert Classifier.load(empty).version == report["candidate_version"]
+    listed = json.loads(run(capsys, "models", "list", "--json")[1])
+    assert [(v["version"], v["current"], v["gate"]) for v in listed] == [(report["candidate_version"], True, "passed")]
+
+
+def test_retrain_report_is_posted_to_the_report_channel(env, capsys, monkeypatch):
+    from tests.support.fake_slack import FakeSlack
+
+    with FakeSlack() as slack:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+        monkeypatch.setenv("SLACK_API_URL", slack.api_url)
+        monkeypatch.setenv("SCOPE_BOT_REPORT_CHANNEL", "C0REPORTS")
+        code, out, _ = run(capsys, "retrain")
+        assert code == 0
+        [post] = slack.calls_to("chat.postMessage")
+    assert post.params["channel"] == "C0REPORTS"
+    assert "nightly retraining" in post.params["text"]
+    assert out.strip().splitlines()[0] in post.params["text"]
+    assert Store.open(f"sqlite:///{env['db']}").outbox.pending_count() == 0
+
+
+def test_train_and_promote_wait_for_no_one_while_the_lock_is_held(env, capsys):
+    versions_before = ModelStore(env["models"]).versions()
+    with FileLock(env["models"] / LOCK_FILE, timeout=0):
+        code, _, err = run(capsys, "models", "rollback")
+        assert_one_line_error(code, err, "not starting a rollback")
+        code, _, err = run(capsys, "models", "promote", versions_before[-1].version)
+        assert_one_line_error(code, err, "not starting a promotion")
+    assert ModelStore(env["models"]).versions() == versions_before
