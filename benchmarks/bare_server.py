@@ -1,9 +1,9 @@
-"""Baseline for the HTTP benchmark: a bare Bolt app (empty handlers) under the same gunicorn set-up as `scope-bot serve`.
+"""HTTP benchmark baseline: a bare Bolt app (empty handlers) under the same gunicorn set-up as `scope-bot serve`.
 
     python benchmarks/bare_server.py --host 127.0.0.1 --port 8081 --workers 2
 
 Reads SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_API_URL from the environment (the fake Slack). The gunicorn
-options and application are bot.server.serve's own (bot.gunicorn_app).
+options and application are bot.serve.http.serve's own (bot.serve.gunicorn_app).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from bot.gunicorn_app import GunicornApp, gunicorn_options
+from bot.serve.gunicorn_app import GunicornApp, gunicorn_options
 
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
-THREADS = 8  # bot.server.serve's default
+THREADS = 8  # bot.serve.http.serve's default
 
 
 def make_bare_wsgi_app() -> Callable[..., Iterable[bytes]]:

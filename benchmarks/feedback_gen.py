@@ -10,7 +10,8 @@ from __future__ import annotations
 import random
 import string
 from collections.abc import Sequence
-from typing import Any
+
+from bot.db import AcceptedFeedback
 
 FILLER = (
     "bitte",
@@ -85,17 +86,17 @@ def _typo(word: str, rng: random.Random) -> str:
 
 def generate(
     texts: Sequence[str], labels: Sequence[str], n: int, *, seed: int = 0, exclude: Sequence[str] = ()
-) -> list[dict[str, Any]]:
-    """`n` feedback items (dicts for Store.add_feedback_many) with distinct texts, labels in training proportions."""
+) -> list[AcceptedFeedback]:
+    """`n` feedback items (for store.feedback.add_many) with distinct texts, labels in training proportions."""
     rng = random.Random(seed)
     by_label: dict[str, list[list[str]]] = {}
-    for text, label in zip(texts, labels):
+    for text, label in zip(texts, labels, strict=True):
         by_label.setdefault(label, []).append(text.split())
     label_list = sorted(by_label)
     weights = [len(by_label[lbl]) for lbl in label_list]
     pool = _pseudo_pool(rng)
     seen = {" ".join(t.split()).casefold() for t in (*texts, *exclude)}
-    items: list[dict[str, Any]] = []
+    items: list[AcceptedFeedback] = []
     for _ in range(n * 3):  # bounded; collisions are rare
         if len(items) >= n:
             break
@@ -115,14 +116,7 @@ def generate(
         if key in seen:
             continue
         seen.add(key)
-        items.append(
-            {
-                "text": text,
-                "label": label,
-                "predicted_label": rng.choice(label_list),
-                "source": "import",
-                "user_id": "UBENCH",
-                "reviewed_by": "UBENCH",
-            }
-        )
+        # An import has no predicted label; the draw stays so a seed gives the same texts as before.
+        rng.choice(label_list)
+        items.append(AcceptedFeedback(text=text, label=label, source="import", user_id="UBENCH", reviewed_by="UBENCH"))
     return items

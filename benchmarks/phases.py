@@ -2,7 +2,7 @@
 
     python benchmarks/phases.py PHASE ARGS_JSON RESULT_JSON_PATH
 
-The parent (bench.py) starts this, reads the child's peak RSS with os.wait4 and the phase's figures from
+The parent (harness.run_phase) starts this, reads the child's peak RSS with os.wait4 and the phase's figures from
 RESULT_JSON_PATH. Phases: imports, classify, train, retrain.
 """
 
@@ -15,19 +15,11 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), int(-(-q * len(ordered) // 100))))  # ceil(q/100 * n), clamped
-    return ordered[rank - 1]
+from harness import percentile  # (via _paths) also puts the project root on sys.path for the phases' imports
 
 
 def _self_maxrss_mib() -> float:
@@ -49,8 +41,8 @@ def _load_data() -> tuple[Any, Any, Any, Any]:
 
 def phase_imports(args: dict[str, Any]) -> dict[str, Any]:
     """Baseline: the interpreter with scikit-learn and the project's model + bot modules imported, nothing loaded."""
-    import bot.app
-    import bot.retrain  # noqa: F401
+    import bot.services.retrain
+    import bot.slack.app  # noqa: F401
     import model.classifier
     import model.training  # noqa: F401
 
@@ -126,7 +118,7 @@ def phase_train(args: dict[str, Any]) -> dict[str, Any]:
         "n_dev": len(dev),
         "params": trained.params,
         "cv_score": trained.cv_score,
-        "verdict_accuracy": trained.metrics["verdict_accuracy"],
+        "verdict_accuracy": trained.metrics.verdict_accuracy,
         "n_iter": [int(n) for n in trained.classifier.pipeline.named_steps["classify"].n_iter_],
     }
 
@@ -154,18 +146,18 @@ class _Timers:
 
 
 def phase_retrain(args: dict[str, Any]) -> dict[str, Any]:
-    """bot.retrain.retrain against a prepared feedback DB and a private model root."""
-    import bot.retrain as retrain_module
+    """bot.services.retrain.retrain against a prepared feedback DB and a private model root."""
+    import bot.services.retrain as retrain_module
     import model.training as training_module
+    from bot.db import Store
+    from bot.db.feedback import Feedback
     from bot.settings import load_settings
-    from bot.store import Store
     from model.artifacts import ModelStore
     from model.classifier import Classifier
 
     timers = _Timers()
-    timers.wrap(Store, "accepted_feedback", "Store.accepted_feedback")
-    if hasattr(retrain_module, "split_feedback"):
-        timers.wrap(retrain_module, "split_feedback", "split_feedback")
+    timers.wrap(Feedback, "accepted", "store.feedback.accepted")
+    timers.wrap(retrain_module, "split_feedback", "split_feedback")
     timers.wrap(training_module, "fit_pipeline", "fit_pipeline (TF-IDF + LogReg fit)")
     timers.wrap(Classifier, "load", "Classifier.load (current model)")
     timers.wrap(Classifier, "classify_many", "classify_many (dev + eval, both models)")
@@ -186,14 +178,14 @@ def phase_retrain(args: dict[str, Any]) -> dict[str, Any]:
     finally:
         store.close()
     seconds = time.perf_counter() - t0
-    metrics = report.metrics if hasattr(report, "metrics") else {}
+    evaluation = report.evaluation  # on the evaluation set (dev set + held-out feedback)
     return {
         "seconds": seconds,
-        "promoted": bool(getattr(report, "promoted", False)),
-        "reason": getattr(report, "reason", ""),
-        "counts": getattr(report, "counts", {}),
-        "candidate_acc": (metrics.get("candidate") or {}).get("verdict_accuracy"),
-        "current_acc": (metrics.get("current") or {}).get("verdict_accuracy"),
+        "promoted": report.promoted,
+        "reason": report.reason,
+        "counts": asdict(report.counts),
+        "candidate_acc": evaluation.candidate.verdict_accuracy,
+        "current_acc": evaluation.current.verdict_accuracy if evaluation.current else None,
         "timers": timers.data,
         "progress": progress,
     }
