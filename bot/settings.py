@@ -30,6 +30,7 @@ class Settings:
     catalog_path: Path = PROJECT_ROOT / "training_data" / "catalog.yml"
     train_dir: Path = PROJECT_ROOT / "training_data" / "train"
     dev_path: Path = PROJECT_ROOT / "training_data" / "dev.yml"
+    hard_dev_path: Path = PROJECT_ROOT / "training_data" / "hard_dev.yml"
     support_group: str = ""  # Slack user group id mentioned when the bot is unsure (S0123...)
     reviewer_group: str = ""  # members' feedback is accepted without review
     reviewer_users: frozenset[str] = field(default_factory=frozenset)
@@ -116,6 +117,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         catalog_path=data_dir / "catalog.yml" if data_dir else defaults.catalog_path,
         train_dir=data_dir / "train" if data_dir else defaults.train_dir,
         dev_path=data_dir / "dev.yml" if data_dir else defaults.dev_path,
+        hard_dev_path=data_dir / "hard_dev.yml" if data_dir else defaults.hard_dev_path,
         support_group=env.get("SCOPE_BOT_SUPPORT_GROUP", "").strip(),
         reviewer_group=env.get("SCOPE_BOT_REVIEWER_GROUP", "").strip(),
         reviewer_users=reviewers,

@@ -24,10 +24,13 @@ from typing import Any
 import joblib
 import sklearn
 
-from model.errors import ArtifactError, ModelNotFoundError
+from model.errors import ArtifactError, ModelFormatError, ModelNotFoundError
 from model.metrics import Metrics
 
 MODEL_FILE = "model.joblib"
+# The pipeline's shape: 2 = calibrated, with contrast/negation marking and the `other` label. Older versions are
+# refused with a message to retrain (`scope-bot train --if-missing` retrains them).
+MODEL_FORMAT = 2
 MANIFEST_FILE = "manifest.json"
 CURRENT_FILE = "current"
 VERSIONS_DIR = "versions"
@@ -49,6 +52,8 @@ class Manifest:
     train_counts: dict[str, int] = field(default_factory=dict)
     parent_version: str | None = None
     notes: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, bool | str] = field(default_factory=dict)  # model.pipeline.FeatureOptions
+    format: int = 1
 
     def to_json(self) -> str:
         """Serialise for manifest.json."""
@@ -135,6 +140,7 @@ class ModelStore:
                 "version": version,
                 "created_at": manifest_fields.get("created_at") or utc_now_iso(),
                 "sklearn_version": sklearn.__version__,
+                "format": MODEL_FORMAT,
                 "sha256": sha256_bytes(payload),
             }
         )
@@ -248,6 +254,11 @@ def load_version_dir(directory: Path) -> tuple[Any, Manifest]:
     if not directory.is_dir():
         raise ModelNotFoundError(f"{directory}: no such model directory")
     manifest = Manifest.from_file(directory / MANIFEST_FILE)
+    if manifest.format != MODEL_FORMAT:
+        raise ModelFormatError(
+            f"{directory}: model format {manifest.format}, this scope-bot reads format {MODEL_FORMAT}; "
+            "retrain it with 'scope-bot train'"
+        )
     if manifest.sklearn_version != sklearn.__version__:
         raise ArtifactError(
             f"{directory}: model was trained with scikit-learn {manifest.sklearn_version}, "

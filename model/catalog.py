@@ -12,10 +12,18 @@ from model.errors import CatalogError
 
 IN_SCOPE = "in_scope"
 OUT_OF_SCOPE = "out_of_scope"
+MIXED = "mixed"  # a message with two requests whose verdicts differ; its parts carry the verdicts
 UNSURE = "unsure"
-NONE_LABEL = "none"
+NONE_LABEL = "none"  # not a support request at all
+OTHER_LABEL = "other"  # a real request that no row of the tables covers
+PSEUDO_LABELS = (OTHER_LABEL, NONE_LABEL)
 VERDICTS = (IN_SCOPE, OUT_OF_SCOPE)
 LANGUAGES = ("de", "en")
+# Why a verdict is `unsure`.
+NOT_A_REQUEST = "not_a_request"
+NOT_COVERED = "not_covered"
+LOW_CONFIDENCE = "low_confidence"
+REASONS = (NOT_A_REQUEST, NOT_COVERED, LOW_CONFIDENCE)
 
 
 @dataclass(frozen=True)
@@ -54,19 +62,22 @@ class PaidService:
 class Catalog:
     products: tuple[Product, ...]
     rows: tuple[Row, ...]
+    other_row: Row
     none_row: Row
     paid_service: PaidService
     source: str
 
     @property
     def labels(self) -> tuple[str, ...]:
-        """Every label the classifier may predict: all row ids plus `none`."""
-        return (*(r.id for r in self.rows), NONE_LABEL)
+        """Every label the classifier may predict: all row ids, then `other` and `none`."""
+        return (*(r.id for r in self.rows), OTHER_LABEL, NONE_LABEL)
 
     def row(self, label: str) -> Row:
-        """The row (or the `none` pseudo-row) for `label`; CatalogError if unknown."""
+        """The row (or the `other` / `none` pseudo-row) for `label`; CatalogError if unknown."""
         if label == NONE_LABEL:
             return self.none_row
+        if label == OTHER_LABEL:
+            return self.other_row
         for r in self.rows:
             if r.id == label:
                 return r
@@ -80,7 +91,7 @@ class Catalog:
         raise CatalogError(f"{self.source}: unknown product {product_id!r}")
 
     def product_name(self, row: Row) -> str:
-        """Name of the row's product ("" for the `none` pseudo-row)."""
+        """Name of the row's product ("" for the `other` and `none` pseudo-rows)."""
         return self.product(row.product).name if row.product else ""
 
     def rows_of(self, product_id: str) -> tuple[Row, ...]:
@@ -90,7 +101,8 @@ class Catalog:
     def label_info(self) -> dict[str, dict[str, str]]:
         """label -> {product, verdict}: what a trained model needs to aggregate verdicts."""
         info = {r.id: {"product": r.product, "verdict": r.verdict} for r in self.rows}
-        info[NONE_LABEL] = {"product": "", "verdict": UNSURE}
+        for label in PSEUDO_LABELS:
+            info[label] = {"product": "", "verdict": UNSURE}
         return info
 
 
@@ -131,8 +143,8 @@ def parse_catalog(data: Any, source: str) -> Catalog:
         where = f"{source}: rows[{i}] ({row_id})"
         if row_id in seen:
             raise CatalogError(f"{where}: duplicate row id {row_id!r}")
-        if row_id == NONE_LABEL:
-            raise CatalogError(f"{where}: row id {NONE_LABEL!r} is reserved")
+        if row_id in PSEUDO_LABELS:
+            raise CatalogError(f"{where}: row id {row_id!r} is reserved")
         seen.add(row_id)
         product = _require(r, "product", where)
         if product not in product_ids:
@@ -154,19 +166,8 @@ def parse_catalog(data: Any, source: str) -> Catalog:
     if not rows:
         raise CatalogError(f"{source}: key 'rows' is empty")
 
-    n = _require(data, "none_label", source, dict)
-    where = f"{source}: none_label"
-    if _require(n, "id", where) != NONE_LABEL:
-        raise CatalogError(f"{where}: key 'id' must be {NONE_LABEL!r}")
-    none_row = Row(
-        id=NONE_LABEL,
-        product="",
-        title_de=_require(n, "title_de", where),
-        title_en=_require(n, "title_en", where),
-        verdict=UNSURE,
-        description_de=_require(n, "description_de", where),
-        description_en=_require(n, "description_en", where),
-    )
+    other_row = _pseudo_row(data, "other_label", OTHER_LABEL, source)
+    none_row = _pseudo_row(data, "none_label", NONE_LABEL, source)
 
     ps = _require(data, "paid_service", source, dict)
     where = f"{source}: paid_service"
@@ -176,7 +177,31 @@ def parse_catalog(data: Any, source: str) -> Catalog:
         text=dict(_lang_map(ps, "text", where)),
         criteria={lang: tuple(criteria[lang]) for lang in LANGUAGES},
     )
-    return Catalog(products=tuple(products), rows=tuple(rows), none_row=none_row, paid_service=paid, source=source)
+    return Catalog(
+        products=tuple(products),
+        rows=tuple(rows),
+        other_row=other_row,
+        none_row=none_row,
+        paid_service=paid,
+        source=source,
+    )
+
+
+def _pseudo_row(data: Any, key: str, label: str, source: str) -> Row:
+    """The `other` or `none` entry: a label with titles and descriptions but no product and no verdict."""
+    entry = _require(data, key, source, dict)
+    where = f"{source}: {key}"
+    if _require(entry, "id", where) != label:
+        raise CatalogError(f"{where}: key 'id' must be {label!r}")
+    return Row(
+        id=label,
+        product="",
+        title_de=_require(entry, "title_de", where),
+        title_en=_require(entry, "title_en", where),
+        verdict=UNSURE,
+        description_de=_require(entry, "description_de", where),
+        description_en=_require(entry, "description_en", where),
+    )
 
 
 def load_catalog(path: Path | str) -> Catalog:

@@ -1,18 +1,27 @@
-"""The Classifier: a fitted pipeline plus what its manifest says, turning texts into Predictions."""
+"""The Classifier: a fitted pipeline plus what its manifest says, turning texts into Predictions.
+
+A message is also split into the requests it may contain (model.segment); all texts of a batch, messages and
+their parts, are vectorised at once.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
 
 from model.artifacts import Manifest, load_version_dir, resolve_model_path
+from model.catalog import MIXED, NONE_LABEL, NOT_A_REQUEST, UNSURE
 from model.errors import ArtifactError, InputError
+from model.features import is_context, is_request, only_done
 from model.language import FUNCTION_WORDS
-from model.normalize import normalize_many
-from model.prediction import Alternative, Prediction, decide
+from model.normalize import normalize_many, normalize_text
+from model.prediction import Alternative, Decision, Part, Prediction, combine_parts, decide
+from model.segment import requests, segment
 
 # Longer messages are cut before the model sees them: the first few thousand characters carry the request.
 MAX_MODEL_CHARS = 4000
@@ -20,31 +29,81 @@ EXPLANATION_TERMS = 3
 ALTERNATIVES = 3
 
 
+@dataclass(frozen=True)
+class ScoredBatch:
+    """Messages (cut to MAX_MODEL_CHARS), their parts and every text's class probabilities, before any decision."""
+
+    texts: tuple[str, ...]
+    part_rows: tuple[tuple[tuple[int, int, int], ...], ...]  # per message: (row, start, end) of each part
+    context: tuple[bool, ...]  # per row: a part that only sets the scene, no request of its own
+    done: tuple[bool, ...]  # per row: the text only says that things work (or thanks)
+    features: Any
+    probabilities: np.ndarray  # rows: the messages, then all parts
+
+
+def _feature_names(features: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(names, is_word) of the feature union's columns, in order."""
+    names, is_word = [], []
+    for name, branch in features.transformer_list:
+        out = branch.named_steps["tfidf"].get_feature_names_out().astype(str)
+        names.append(out)
+        is_word.append(np.full(len(out), name == "words"))
+    return np.concatenate(names), np.concatenate(is_word)
+
+
+def _asks(raw: str) -> bool:
+    return is_request(normalize_text(raw), raw=raw)
+
+
+def _explainable(term: str) -> bool:
+    """A word n-gram a reader learns from: no marker prefix, and neither end a function word."""
+    tokens = term.split()
+    return not any(t.startswith(("neg_", "done_")) for t in tokens) and not (
+        tokens[0] in FUNCTION_WORDS or tokens[-1] in FUNCTION_WORDS
+    )
+
+
 class Classifier:
     """A fitted scope pipeline with its label verdicts and unsure threshold."""
 
-    def __init__(self, pipeline: Any, *, label_info: Mapping[str, Mapping[str, str]], threshold: float, version: str):
+    def __init__(
+        self,
+        pipeline: Any,
+        *,
+        label_info: Mapping[str, Mapping[str, str]],
+        threshold: float,
+        version: str,
+        segmentation: bool = True,
+    ):
         self.pipeline = pipeline
         self.label_info = dict(label_info)
         self.threshold = threshold
         self.version = version
         self.manifest: Manifest | None = None
-        self._classes = list(pipeline.named_steps["classify"].classes_)
+        self.segmentation = segmentation  # split messages into their requests
+        model = pipeline.named_steps["classify"]
+        self._classes = list(model.classes_)
         unknown = set(self._classes) - set(self.label_info)
         if unknown:
             raise ArtifactError(f"model predicts labels without a verdict: {', '.join(sorted(unknown))}")
-        names = pipeline.named_steps["features"].get_feature_names_out()
-        # Only word features explain a decision readably; char n-grams are fragments.
-        self._is_word = np.char.startswith(names.astype(str), "words__")
-        self._names = np.char.replace(names.astype(str), "words__", "", count=1)
-        # An n-gram made only of function words ("auf", "for my") explains nothing to a reader.
-        self._is_word &= np.array([not set(n.split()) <= FUNCTION_WORDS for n in self._names])
+        # Temperature scaling does not change which terms pull towards a label: explain with the regression.
+        regression = model.calibrated_classifiers_[0].estimator if isinstance(model, CalibratedClassifierCV) else model
+        regression = getattr(regression, "estimator", regression)  # calibrated on held-out data: a FrozenEstimator
+        self._coef = regression.coef_
+        self._names, self._is_word = _feature_names(pipeline.named_steps["features"])
+        self._is_word &= np.array([_explainable(n) for n in self._names])
 
     @classmethod
     def load(cls, path: Path | str) -> Classifier:
-        """Load a version directory, or the current version under a model root; verifies the manifest's sha256."""
+        """Load a version directory, or the current version under a model root; verifies the manifest first."""
         pipeline, manifest = load_version_dir(resolve_model_path(path))
-        classifier = cls(pipeline, label_info=manifest.labels, threshold=manifest.threshold, version=manifest.version)
+        classifier = cls(
+            pipeline,
+            label_info=manifest.labels,
+            threshold=manifest.threshold,
+            version=manifest.version,
+            segmentation=bool(manifest.options.get("segment", True)),
+        )
         classifier.manifest = manifest
         return classifier
 
@@ -57,41 +116,121 @@ class Classifier:
         return self.classify_many([text])[0]
 
     def classify_many(self, texts: Sequence[str], *, explain: bool = True) -> list[Prediction]:
-        """Classify a batch (one vectorisation for all); InputError if any text is empty.
+        """Classify a batch (one vectorisation for all messages and their parts); InputError if a text is empty.
 
         explain=False skips the decisive terms (evaluation needs only labels and verdicts).
         """
+        return self.predictions(self.score_texts(texts), explain=explain)
+
+    def score_texts(self, texts: Sequence[str]) -> ScoredBatch:
+        """Vectorise a batch and compute its class probabilities (what predictions() decides on)."""
         for i, text in enumerate(texts):
             if not isinstance(text, str) or not text.strip():
                 raise InputError(f"text #{i + 1} is empty: nothing to classify")
-        if not texts:
-            return []
-        normalized = normalize_many(t[:MAX_MODEL_CHARS] for t in texts)
-        features = self.pipeline.named_steps["features"].transform(normalized)
-        model = self.pipeline.named_steps["classify"]
-        probabilities = model.predict_proba(features)
-        features = features.tocsr()
-        coef = model.coef_ if explain else None
-        return [self._prediction(features[i], probabilities[i], coef) for i in range(len(texts))]
-
-    def _prediction(self, row_features: Any, probs: np.ndarray, coef: np.ndarray | None) -> Prediction:
-        by_label = {label: float(p) for label, p in zip(self._classes, probs, strict=True)}
-        decision = decide(by_label, label_info=self.label_info, threshold=self.threshold)
-        ranked = sorted(by_label.items(), key=lambda item: item[1], reverse=True)[:ALTERNATIVES]
-        return Prediction(
-            label=decision.label,
-            product=self.label_info[decision.label]["product"],
-            verdict=decision.verdict,
-            confidence=decision.confidence,
-            label_probability=by_label[decision.label],
-            alternatives=tuple(Alternative(label=lbl, probability=p) for lbl, p in ranked),
-            explanation=() if coef is None else self._explain(row_features, coef[self._classes.index(decision.label)]),
-            model_version=self.version,
-            low_confidence=decision.low_confidence,
+        cut = [t[:MAX_MODEL_CHARS] for t in texts]
+        batch: list[str] = list(cut)
+        part_rows: list[list[tuple[int, int, int]]] = []  # per message: (row in batch, start, end) of each part
+        for text in cut:
+            spans = requests(text, segment(text), is_request=_asks) if self.segmentation else ()
+            rows = []
+            if len(spans) > 1:
+                for span in spans:
+                    rows.append((len(batch), span.start, span.end))
+                    batch.append(text[span.start : span.end])
+            part_rows.append(rows)
+        if not cut:
+            return ScoredBatch(
+                texts=(), part_rows=(), context=(), done=(), features=None, probabilities=np.zeros((0, 0))
+            )
+        normalized = normalize_many(batch)
+        features = self.pipeline.named_steps["features"].transform(normalized).tocsr()
+        return ScoredBatch(
+            texts=tuple(cut),
+            part_rows=tuple(tuple(r) for r in part_rows),
+            context=tuple(is_context(n, raw=raw) for n, raw in zip(normalized, batch, strict=True)),
+            done=tuple(only_done(n, raw=raw) for n, raw in zip(normalized, batch, strict=True)),
+            features=features,
+            probabilities=self.pipeline.named_steps["classify"].predict_proba(features),
         )
 
-    def _explain(self, row_features: Any, class_coef: np.ndarray) -> tuple[str, ...]:
-        """Word n-grams present in the message with the largest positive pull towards the chosen label."""
+    def predictions(
+        self, scored: ScoredBatch, *, explain: bool = True, threshold: float | None = None
+    ) -> list[Prediction]:
+        """Decide every message of a scored batch (with this model's threshold unless one is given)."""
+        threshold = self.threshold if threshold is None else threshold
+        decisions = [self._decide(p, threshold) for p in scored.probabilities]
+        for i in range(len(scored.texts)):
+            if scored.done[i]:
+                # The whole message only says that things work, or thanks: nothing is asked.
+                decisions[i] = Decision(
+                    label=NONE_LABEL, verdict=UNSURE, confidence=decisions[i].confidence, reason=NOT_A_REQUEST
+                )
+        return [
+            self._prediction(
+                text,
+                whole=decisions[i],
+                probs=scored.probabilities[i],
+                parts=[(decisions[row], s, e) for row, s, e in scored.part_rows[i] if not scored.context[row]],
+                row_features=scored.features[i] if explain and scored.features is not None else None,
+            )
+            for i, text in enumerate(scored.texts)
+        ]
+
+    def _decide(self, probs: np.ndarray, threshold: float) -> Decision:
+        by_label = {label: float(p) for label, p in zip(self._classes, probs, strict=True)}
+        return decide(by_label, label_info=self.label_info, threshold=threshold)
+
+    def _prediction(
+        self,
+        text: str,
+        *,
+        whole: Decision,
+        probs: np.ndarray,
+        parts: list[tuple[Decision, int, int]],
+        row_features: Any,
+    ) -> Prediction:
+        candidates = [
+            Part(
+                text=text[s:e],
+                start=s,
+                end=e,
+                label=d.label,
+                verdict=d.verdict,
+                confidence=d.confidence,
+                reason=d.reason,
+            )
+            for d, s, e in parts
+        ]
+        mixed = combine_parts(text, candidates) if len(candidates) > 1 else None
+        ranked = sorted(zip(self._classes, probs, strict=True), key=lambda item: item[1], reverse=True)
+        label = mixed[0].label if mixed else whole.label
+        return Prediction(
+            label=label,
+            product=self.label_info[label]["product"],
+            verdict=MIXED if mixed else whole.verdict,
+            confidence=min(p.confidence for p in mixed) if mixed else whole.confidence,
+            label_probability=float(probs[self._classes.index(label)]),
+            alternatives=tuple(Alternative(label=lbl, probability=float(p)) for lbl, p in ranked[:ALTERNATIVES]),
+            explanation=() if row_features is None else self._explain(row_features, label),
+            model_version=self.version,
+            parts=mixed
+            or (
+                Part(
+                    text=text,
+                    start=0,
+                    end=len(text),
+                    label=whole.label,
+                    verdict=whole.verdict,
+                    confidence=whole.confidence,
+                    reason=whole.reason,
+                ),
+            ),
+            reason=None if mixed else whole.reason,
+        )
+
+    def _explain(self, row_features: Any, label: str) -> tuple[str, ...]:
+        """Word n-grams present in the message with the largest positive pull towards `label`."""
+        class_coef = self._coef[self._classes.index(label)]
         mask = self._is_word[row_features.indices]
         present, weights = row_features.indices[mask], row_features.data[mask]
         values = weights * class_coef[present]

@@ -112,3 +112,77 @@ def dataset_from_pairs(pairs: list[tuple[str, str]], *, catalog: Catalog, source
         if not text.strip():
             raise TrainingDataError(f"{source}[{i}]: empty text")
     return Dataset(texts=tuple(t for t, _ in pairs), labels=tuple(label for _, label in pairs))
+
+
+HARD_KINDS = (
+    "boundary",
+    "negation",
+    "multi_part",
+    "other",
+    "long",
+    "slack_markup",
+    "typo",
+    "product_ambiguous",
+    "terse",
+    "chatter",
+)
+SPLITS = ("tune", "test")
+
+
+@dataclass(frozen=True)
+class HardExample:
+    """One message of the hard dev set: what kind of difficulty it is and what the bot should say."""
+
+    text: str
+    kind: str
+    lang: str
+    split: str
+    label: str | None  # the row, `other` or `none`; None for multi_part
+    also: tuple[str, ...] = ()  # other rows that are right too (the twin row of an unnamed product)
+    parts: tuple[tuple[str, str], ...] = ()  # multi_part: (verbatim text, label) of each request
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Every label that is right for a single-request message (empty for multi_part)."""
+        return (self.label, *self.also) if self.label else ()
+
+
+def _hard_example(item: Any, catalog: Catalog, where: str) -> HardExample:
+    if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not item["text"].strip():
+        raise TrainingDataError(f"{where}: needs a non-empty 'text'")
+    kind, split, lang = item.get("kind"), item.get("split"), item.get("lang")
+    if kind not in HARD_KINDS:
+        raise TrainingDataError(f"{where}: key 'kind' must be one of {', '.join(HARD_KINDS)}, not {kind!r}")
+    if split not in SPLITS or lang not in ("de", "en"):
+        raise TrainingDataError(f"{where}: keys 'split' (tune|test) and 'lang' (de|en) are required")
+    parts = tuple(
+        (str(p["text"]), _check_label(p.get("label"), catalog, f"{where}: parts[{i}]"))
+        for i, p in enumerate(item.get("parts") or [])
+    )
+    label = item.get("label")
+    if (label is None) == (not parts):
+        raise TrainingDataError(f"{where}: give either 'label' or 'parts'")
+    for text, _ in parts:
+        if text not in item["text"]:
+            raise TrainingDataError(f"{where}: part {text[:40]!r} is not a span of the text")
+    return HardExample(
+        text=item["text"],
+        kind=kind,
+        lang=lang,
+        split=split,
+        label=_check_label(label, catalog, f"{where}: key 'label'") if label is not None else None,
+        also=tuple(_check_label(a, catalog, f"{where}: key 'also'") for a in item.get("also") or ()),
+        parts=parts,
+    )
+
+
+def load_hard_set(path: Path | str, catalog: Catalog, *, split: str | None = None) -> tuple[HardExample, ...]:
+    """Read the hard dev set (`examples: [{text, kind, lang, split, label | parts, also}]`), optionally one split."""
+    path = Path(path)
+    data = _read_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("examples"), list) or not data["examples"]:
+        raise TrainingDataError(f"{path}: top level must be a mapping with a non-empty list 'examples'")
+    examples = tuple(_hard_example(item, catalog, f"{path}: examples[{i}]") for i, item in enumerate(data["examples"]))
+    if split is not None and split not in SPLITS:
+        raise TrainingDataError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
+    return tuple(e for e in examples if split is None or e.split == split)

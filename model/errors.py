@@ -23,3 +23,7 @@ class ModelNotFoundError(ArtifactError):
 
 class InputError(ScopeModelError):
     """Text handed to the classifier cannot be classified (e.g. empty)."""
+
+
+class ModelFormatError(ArtifactError):
+    """A model saved by an older scope-bot, in a format this one does not read."""

@@ -7,24 +7,29 @@ from pathlib import Path
 
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from model.catalog import NONE_LABEL, UNSURE
+from model.catalog import NONE_LABEL, PSEUDO_LABELS, UNSURE
 from model.metrics import Confusion, Metrics, RowMetrics, Summary, VerdictMetrics
 from model.prediction import Prediction
 
 
 def expected_verdict(label: str, label_info: Mapping[str, Mapping[str, str]]) -> str:
-    """The verdict a message of this true label should get (`unsure` for none: nothing to decide)."""
+    """The verdict a message of this true label should get (`unsure` for other and none: no row decides)."""
     return label_info[label]["verdict"]
 
 
-def is_handover(prediction: Prediction, truth: str) -> bool:
-    """A real support request the bot handed to a human instead of answering."""
-    return truth != NONE_LABEL and prediction.verdict == UNSURE
+def is_request(truth: str, label_info: Mapping[str, Mapping[str, str]]) -> bool:
+    """A request a row of the tables covers."""
+    return expected_verdict(truth, label_info) != UNSURE
+
+
+def is_handover(prediction: Prediction, truth: str, label_info: Mapping[str, Mapping[str, str]]) -> bool:
+    """A request a row covers that the bot handed to a human (or dismissed) instead of answering."""
+    return is_request(truth, label_info) and prediction.verdict == UNSURE
 
 
 def _summary(pairs: Sequence[tuple[Prediction, str]], label_info: Mapping[str, Mapping[str, str]]) -> Summary:
-    answered = [(p, t) for p, t in pairs if not is_handover(p, t)]
-    requests = sum(t != NONE_LABEL for _, t in pairs)
+    answered = [(p, t) for p, t in pairs if not is_handover(p, t, label_info)]
+    requests = sum(is_request(t, label_info) for _, t in pairs)
     handovers = len(pairs) - len(answered)
     verdict_hits = sum(p.verdict == expected_verdict(t, label_info) for p, t in answered)
     return Summary(
@@ -46,12 +51,12 @@ def evaluate(
 
     - label_accuracy: predicted label == true label, over all messages.
     - verdict_accuracy: over the messages the bot answered (handovers excluded): predicted verdict == expected
-      verdict, where `none` messages are right when they get no in/out verdict.
-    - unsure_rate: share of real support requests (true label not `none`) handed over as unsure.
+      verdict, where `other` and `none` messages are right when they get no in/out verdict.
+    - unsure_rate: share of requests a row covers that were handed over (or dismissed) as unsure.
     """
     if len(predictions) != len(truths) or not truths or (kinds is not None and len(kinds) != len(truths)):
         raise ValueError("need the same, non-zero number of predictions, true labels (and kinds)")
-    labels = sorted(label_info, key=lambda lbl: (lbl == NONE_LABEL, lbl))
+    labels = sorted(label_info, key=lambda lbl: (lbl in PSEUDO_LABELS, lbl == NONE_LABEL, lbl))
     pairs = list(zip(predictions, truths, strict=True))
     predicted_labels = [p.label for p in predictions]
     precision, recall, f1, support = precision_recall_fscore_support(

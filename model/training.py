@@ -1,4 +1,4 @@
-"""Training: cross-validated hyperparameters, fit, the unsure threshold chosen on the dev set, save."""
+"""Training: cross-validated hyperparameters, fit with calibration, the unsure threshold chosen by cost, save."""
 
 from __future__ import annotations
 
@@ -9,21 +9,22 @@ from typing import Any
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from model.artifacts import Manifest, ModelStore
-from model.catalog import NONE_LABEL, UNSURE
+from model.calibration import choose_threshold
 from model.classifier import Classifier
-from model.data import Dataset
+from model.data import Dataset, HardExample
 from model.evaluation import evaluate
 from model.metrics import Metrics
-from model.pipeline import PARAM_GRID, build_pipeline
-from model.prediction import Prediction
+from model.pipeline import (
+    DEFAULT_OPTIONS,
+    PARAM_GRID,
+    FeatureOptions,
+    build_pipeline,
+    calibrate_on,
+    calibrated_params,
+)
+from model.scoring import score, total_cost
 
 Progress = Callable[[str], None]
-
-# A wrong verdict misleads a customer; a handover only costs an agent a minute. The threshold weighs them so.
-WRONG_VERDICT_COST = 3.0
-MAX_UNSURE_RATE = 0.10
-# A verdict must hold at least half of the probability mass; the dev set picks how much more.
-THRESHOLD_GRID = [round(0.50 + 0.01 * i, 2) for i in range(46)]  # 0.50 .. 0.95
 
 
 @dataclass
@@ -37,6 +38,7 @@ class TrainedModel:
     metrics: Metrics
     train_counts: dict[str, int]
     data_hash: str
+    options: FeatureOptions = DEFAULT_OPTIONS
     notes: dict[str, Any] = field(default_factory=dict)
 
 
@@ -44,11 +46,13 @@ def _quiet(_: str) -> None:
     pass
 
 
-def tune_params(train: Dataset, *, folds: int = 5, n_jobs: int = 2) -> tuple[dict[str, Any], float]:
-    """Grid-search PARAM_GRID with stratified k-fold CV (macro F1); returns the best params and their score."""
+def tune_params(
+    train: Dataset, *, options: FeatureOptions = DEFAULT_OPTIONS, folds: int = 5, n_jobs: int = 2
+) -> tuple[dict[str, Any], float]:
+    """Grid-search PARAM_GRID on the bare regression with stratified k-fold CV (macro F1); best params, score."""
     folds = max(2, min(folds, min(train.counts().values())))
     search = GridSearchCV(
-        build_pipeline(),
+        build_pipeline(options, calibrate=False),
         PARAM_GRID,
         scoring="f1_macro",
         cv=StratifiedKFold(n_splits=folds, shuffle=True, random_state=0),
@@ -59,68 +63,59 @@ def tune_params(train: Dataset, *, folds: int = 5, n_jobs: int = 2) -> tuple[dic
     return params, float(search.best_score_)
 
 
-def fit_pipeline(train: Dataset, params: Mapping[str, Any] | None = None) -> Any:
-    """Fit build_pipeline() with `params` on the whole training set."""
-    pipeline = build_pipeline()
+def fit_pipeline(
+    train: Dataset, params: Mapping[str, Any] | None = None, *, options: FeatureOptions = DEFAULT_OPTIONS
+) -> Any:
+    """Fit build_pipeline(options) with `params` (as tune_params names them) on the whole training set."""
+    pipeline = build_pipeline(options)
     if params:
-        pipeline.set_params(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
+        tuples = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+        pipeline.set_params(**(calibrated_params(tuples) if options.calibrate == "cv" else tuples))
     pipeline.fit(list(train.texts), list(train.labels))
     return pipeline
 
 
-def apply_threshold(prediction: Prediction, threshold: float) -> str:
-    """The verdict `prediction` (made with threshold 0) gets under `threshold`."""
-    if prediction.label != NONE_LABEL and prediction.confidence < threshold:
-        return UNSURE
-    return prediction.verdict
-
-
-def choose_threshold(
-    raw: Sequence[Prediction], truths: Sequence[str], *, label_info: Mapping[str, Mapping[str, str]]
+def threshold_on(
+    classifier: Classifier, examples: Sequence[HardExample], *, label_info: Mapping[str, Mapping[str, str]]
 ) -> float:
-    """Lowest-cost threshold on the dev set (wrong verdict = 3, handover = 1), keeping handovers <= 10 %."""
-    requests = sum(t != NONE_LABEL for t in truths) or 1
-    best: tuple[float, float] | None = None
-    for threshold in THRESHOLD_GRID:
-        wrong = handovers = 0
-        for prediction, truth in zip(raw, truths, strict=True):
-            verdict = apply_threshold(prediction, threshold)
-            if truth != NONE_LABEL and verdict == UNSURE:
-                handovers += 1
-            elif verdict != label_info[truth]["verdict"]:
-                wrong += 1
-        if handovers / requests > MAX_UNSURE_RATE:
-            continue
-        cost = WRONG_VERDICT_COST * wrong + handovers
-        if best is None or cost < best[0]:
-            best = (cost, threshold)
-    return best[1] if best else THRESHOLD_GRID[0]
+    """The unsure threshold with the lowest cost on `examples` (model.scoring: a wrong verdict costs 5 handovers)."""
+    scored = classifier.score_texts([e.text for e in examples])
+
+    def cost_at(threshold: float) -> float:
+        predictions = classifier.predictions(scored, explain=False, threshold=threshold)
+        return total_cost([score(p, e, label_info) for p, e in zip(predictions, examples, strict=True)])
+
+    return choose_threshold(cost_at)
 
 
 def train_model(
     *,
     train: Dataset,
     dev: Dataset,
+    tune_set: Sequence[HardExample],
     label_info: Mapping[str, Mapping[str, str]],
     tune: bool = True,
     params: Mapping[str, Any] | None = None,
+    options: FeatureOptions = DEFAULT_OPTIONS,
     progress: Progress = _quiet,
 ) -> TrainedModel:
-    """Tune (optional), fit on `train`, pick the unsure threshold on `dev` and measure on `dev`."""
+    """Tune (optional), fit on `train` with calibration, pick the threshold on `tune_set`, measure on `dev`."""
     cv_score = None
     if tune:
         progress(f"cross-validating {len(PARAM_GRID)} hyperparameters on {len(train)} examples ...")
-        params, cv_score = tune_params(train)
+        params, cv_score = tune_params(train, options=options)
         progress(f"cross-validation: best macro-F1 {cv_score:.3f} with {params}")
     params = dict(params or {})
-    progress(f"fitting on {len(train)} examples ...")
-    pipeline = fit_pipeline(train, params)
-    raw = Classifier(pipeline, label_info=label_info, threshold=0.0, version="candidate").classify_many(
-        list(dev.texts), explain=False
+    progress(f"fitting on {len(train)} examples (calibration: {options.calibrate}) ...")
+    pipeline = fit_pipeline(train, params, options=options)
+    if options.calibrate == "tune":
+        single = [(e.text, e.label) for e in tune_set if e.label is not None]
+        pipeline = calibrate_on(pipeline, [t for t, _ in single], [label for _, label in single])
+    classifier = Classifier(
+        pipeline, label_info=label_info, threshold=0.0, version="candidate", segmentation=options.segment
     )
-    threshold = choose_threshold(raw, dev.labels, label_info=label_info)
-    progress(f"unsure threshold chosen on the dev set: {threshold:.2f}")
-    classifier = Classifier(pipeline, label_info=label_info, threshold=threshold, version="candidate")
+    classifier.threshold = threshold_on(classifier, tune_set, label_info=label_info)
+    progress(f"unsure threshold chosen on the hard set's tune split ({len(tune_set)}): {classifier.threshold:.2f}")
     metrics = evaluate(classifier.classify_many(list(dev.texts), explain=False), dev.labels, label_info=label_info)
     progress(
         f"dev set: verdict accuracy {metrics.verdict_accuracy:.1%}, label accuracy "
@@ -130,10 +125,11 @@ def train_model(
         classifier=classifier,
         params=params,
         cv_score=cv_score,
-        threshold=threshold,
+        threshold=classifier.threshold,
         metrics=metrics,
         train_counts=train.counts(),
         data_hash=train.fingerprint(),
+        options=options,
     )
 
 
@@ -149,6 +145,7 @@ def save_trained(store: ModelStore, trained: TrainedModel, *, parent_version: st
             "params": trained.params,
             "cv_score": trained.cv_score,
             "train_counts": trained.train_counts,
+            "options": trained.options.to_dict(),
             "parent_version": parent_version,
             "notes": trained.notes,
         },

@@ -10,7 +10,7 @@ from bot.settings import PROJECT_ROOT, Settings
 from model.artifacts import ModelStore
 from model.catalog import load_catalog
 from model.classifier import Classifier
-from model.data import load_dev_set, load_training_dir
+from model.data import load_dev_set, load_hard_set, load_training_dir
 from model.training import save_trained, train_model
 
 DATA = PROJECT_ROOT / "training_data"
@@ -32,9 +32,14 @@ def dev_set(catalog):
 
 
 @pytest.fixture(scope="session")
-def trained(train_set, dev_set, catalog):
+def tune_set(catalog):
+    return load_hard_set(DATA / "hard_dev.yml", catalog, split="tune")
+
+
+@pytest.fixture(scope="session")
+def trained(train_set, dev_set, tune_set, catalog):
     """One model fitted on the real training data (no CV search, to keep the suite quick)."""
-    return train_model(train=train_set, dev=dev_set, label_info=catalog.label_info(), tune=False)
+    return train_model(train=train_set, dev=dev_set, tune_set=tune_set, label_info=catalog.label_info(), tune=False)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""`scope-bot train`, `evaluate` and `classify`: the classifier from the command line."""
+"""`scope-bot train` and `classify`: the classifier from the command line."""
 
 from __future__ import annotations
 
@@ -8,32 +8,25 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import json_lines
+from bot.cli.common import json_lines, one_line
 from bot.services.model_lock import model_change_lock
 from bot.settings import Settings
 from bot.slack.texts import percent
 from model.artifacts import Manifest, ModelStore
 from model.catalog import load_catalog
 from model.classifier import Classifier
-from model.data import load_dev_set, load_training_dir
-from model.errors import InputError
-from model.evaluation import evaluate, format_report, save_confusion_png
+from model.data import load_dev_set, load_hard_set, load_training_dir
+from model.errors import InputError, ModelFormatError
 from model.language import detect_language
 from model.training import save_trained, train_model
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add train, evaluate, classify and shell."""
+    """Add train and classify."""
     p = sub.add_parser("train", help="train a model on training_data/ and make it current")
     p.add_argument("--if-missing", action="store_true", help="do nothing when a current model loads fine")
     p.add_argument("--no-tune", action="store_true", help="skip the cross-validated hyperparameter search")
     p.set_defaults(handler=cmd_train)
-
-    p = sub.add_parser("evaluate", help="score the current model on the dev set (or --data FILE)")
-    p.add_argument("--model", type=Path, help="model root or version directory (default: current)")
-    p.add_argument("--data", type=Path, help="labelled set in the dev.yml format (default: training_data/dev.yml)")
-    p.add_argument("--json", action="store_true", help="print the metrics as JSON")
-    p.set_defaults(handler=cmd_evaluate)
 
     p = sub.add_parser("classify", help="classify a message, or JSON Lines from stdin with --jsonl")
     p.add_argument("text", nargs="?", help="the message")
@@ -51,9 +44,14 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     """Train on training_data/, save a new version and make it current (explicit admin action: no gate)."""
     store = ModelStore(settings.model_dir)
     if args.if_missing and store.current_version():
-        Classifier.load(settings.model_dir)  # a broken current model must fail loudly, not be papered over
-        print(f"model {store.current_version()} is current; nothing to train")
-        return 0
+        try:
+            Classifier.load(settings.model_dir)  # a broken current model must fail loudly, not be papered over
+        except ModelFormatError as exc:
+            # Saved by an older scope-bot: it is not broken, just unreadable now; a new one replaces it.
+            print(f"{exc}: training a new one", flush=True)
+        else:
+            print(f"model {store.current_version()} is current; nothing to train")
+            return 0
     with model_change_lock(settings.model_dir, action="training"):
         manifest = _train_and_promote(settings, store=store, tune=not args.no_tune)
     print(f"model {manifest.version} is current")
@@ -71,11 +69,17 @@ def _train_and_promote(settings: Settings, *, store: ModelStore, tune: bool) -> 
     step(2, f"loading training data {settings.train_dir} and dev set {settings.dev_path}")
     train = load_training_dir(settings.train_dir, catalog)
     dev = load_dev_set(settings.dev_path, catalog)
-    print(f"      {len(train)} training examples, {len(dev)} dev examples, {len(catalog.labels)} labels", flush=True)
+    tune_set = load_hard_set(settings.hard_dev_path, catalog, split="tune")
+    print(
+        f"      {len(train)} training examples, {len(dev)} dev examples, {len(tune_set)} hard tune examples, "
+        f"{len(catalog.labels)} labels",
+        flush=True,
+    )
     step(3, "training")
     trained = train_model(
         train=train,
         dev=dev,
+        tune_set=tune_set,
         label_info=catalog.label_info(),
         tune=tune,
         progress=lambda line: print(f"      {line}", flush=True),
@@ -85,37 +89,6 @@ def _train_and_promote(settings: Settings, *, store: ModelStore, tune: bool) -> 
     step(5, f"promoting {manifest.version} to current")
     store.promote(manifest.version)
     return manifest
-
-
-def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
-    """Score a model on the dev set (or --data): report, JSON and confusion PNG."""
-    classifier = load_classifier(settings, args.model)
-    catalog = load_catalog(settings.catalog_path)
-    data = load_dev_set(args.data or settings.dev_path, catalog)
-    metrics = evaluate(classifier.classify_many(list(data.texts)), data.labels, label_info=classifier.label_info)
-    png = save_confusion_png(
-        metrics.confusion,
-        settings.reports_dir / f"confusion-{classifier.version}.png",
-        title=f"scope-bot {classifier.version} on {(args.data or settings.dev_path).name}",
-    )
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "version": classifier.version,
-                    "threshold": classifier.threshold,
-                    "confusion_png": str(png),
-                    **metrics.to_dict(),
-                }
-            )
-        )
-        return 0
-    print(
-        f"model {classifier.version} (unsure threshold {classifier.threshold:.2f}) on {args.data or settings.dev_path}"
-    )
-    print(format_report(metrics))
-    print(f"\nconfusion matrix image: {png}")
-    return 0
 
 
 def _jsonl_records(stream: Any) -> list[tuple[int, str]]:
@@ -147,12 +120,15 @@ def cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
     lang = detect_language(args.text)
     row = catalog.row(prediction.label)
     product = catalog.product_name(row) or "-"
-    print(f"verdict      {prediction.verdict}" + (" (low confidence)" if prediction.low_confidence else ""))
+    print(f"verdict      {prediction.verdict}" + (f" ({prediction.reason})" if prediction.reason else ""))
     print(f"row          {row.id}: {row.title(lang)}")
     print(f"product      {product}")
     print(f"confidence   {percent(prediction.confidence)} (threshold {classifier.threshold:.0%})")
     alternatives = ", ".join(f"{a.label} {a.probability:.0%}" for a in prediction.alternatives)
     print(f"alternatives {alternatives}")
     print(f"explanation  {', '.join(prediction.explanation) or '-'}")
+    if len(prediction.parts) > 1:
+        for n, part in enumerate(prediction.parts, start=1):
+            print(f"part {n}       {part.verdict} {part.label} {percent(part.confidence)}: {one_line(part.text, 60)}")
     print(f"model        {prediction.model_version}")
     return 0

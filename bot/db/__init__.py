@@ -4,7 +4,7 @@ from bot.db.feedback import FEEDBACK_STATUSES, AcceptedFeedback, FeedbackItem
 from bot.db.outbox import OutboxCall, OutboxItem
 from bot.db.quotes import QUOTE_STATUSES, NewQuote, QuoteRequest, StatusChange
 from bot.db.store import Store, Tx
-from bot.db.verdicts import NewVerdict, VerdictRecord
+from bot.db.verdicts import NewVerdict, VerdictPart, VerdictRecord
 
 __all__ = [
     "FEEDBACK_STATUSES",
@@ -19,5 +19,6 @@ __all__ = [
     "StatusChange",
     "Store",
     "Tx",
+    "VerdictPart",
     "VerdictRecord",
 ]

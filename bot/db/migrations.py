@@ -26,19 +26,21 @@ class Migration:
     apply: Callable[[Connection], None] | None
 
 
-def add_column(table: sa.Table, column: str) -> Callable[[Connection], None]:
-    """A migration step adding `table.column` as schema.py defines it."""
+def add_columns(table: sa.Table, *columns: str) -> Callable[[Connection], None]:
+    """A migration step adding `columns` of `table` as schema.py defines them."""
 
     def apply(conn: Connection) -> None:
-        ddl = sa.schema.CreateColumn(table.c[column]).compile(dialect=conn.dialect)
-        conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {ddl}"))
+        for column in columns:
+            ddl = sa.schema.CreateColumn(table.c[column]).compile(dialect=conn.dialect)
+            conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {ddl}"))
 
     return apply
 
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", None),
-    Migration(2, "outbox: calls given up for good", add_column(schema.outbox, "failed_at")),
+    Migration(2, "outbox: calls given up for good", add_columns(schema.outbox, "failed_at")),
+    Migration(3, "verdicts: why unsure, and the parts of a message", add_columns(schema.verdicts, "reason", "parts")),
 )
 
 

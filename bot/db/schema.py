@@ -42,6 +42,8 @@ verdicts = sa.Table(
     sa.Column("confidence", sa.Float, nullable=False),
     sa.Column("model_version", sa.String(80), nullable=False),
     sa.Column("lang", sa.String(5), nullable=False),
+    sa.Column("reason", sa.String(20)),  # why the verdict is unsure: not_a_request | not_covered | low_confidence
+    sa.Column("parts", sa.Text),  # JSON list of the message's parts (text, start, end, label, verdict, confidence)
     sa.Index("ix_verdicts_created_at", "created_at"),
 )
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,6 +12,19 @@ from bot.db.runner import Runner, inserted_id
 from bot.db.schema import verdicts
 from bot.db.timestamps import iso, iso_ago, utc_now
 from bot.errors import NotFoundError
+
+
+@dataclass(frozen=True)
+class VerdictPart:
+    """One request of a logged message, with its own verdict (the text is a verbatim span of the message)."""
+
+    text: str
+    start: int
+    end: int
+    label: str
+    verdict: str
+    confidence: float
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -28,6 +42,24 @@ class VerdictRecord:
     confidence: float
     model_version: str
     lang: str
+    reason: str | None
+    parts: tuple[VerdictPart, ...]
+
+    def part(self, index: int | None) -> VerdictPart:
+        """Part `index` of the message's parts; the whole message, with its own verdict, for None."""
+        if index is None:
+            return VerdictPart(
+                text=self.text,
+                start=0,
+                end=len(self.text),
+                label=self.label,
+                verdict=self.verdict,
+                confidence=self.confidence,
+                reason=self.reason,
+            )
+        if not 0 <= index < len(self.parts):
+            raise NotFoundError(f"verdict #{self.id} has no part {index}")
+        return self.parts[index]
 
 
 @dataclass(frozen=True)
@@ -41,6 +73,8 @@ class NewVerdict:
     confidence: float
     model_version: str
     lang: str
+    reason: str | None = None
+    parts: tuple[VerdictPart, ...] = ()
     team_id: str | None = None
     channel_id: str | None = None
     user_id: str | None = None
@@ -49,7 +83,9 @@ class NewVerdict:
 
 def _record(row: Any) -> VerdictRecord:
     m = row._mapping
-    return VerdictRecord(**{f: m[f] for f in VerdictRecord.__dataclass_fields__})
+    fields = {f: m[f] for f in VerdictRecord.__dataclass_fields__ if f != "parts"}
+    parts = tuple(VerdictPart(**p) for p in json.loads(m["parts"])) if m["parts"] else ()
+    return VerdictRecord(**fields, parts=parts)
 
 
 class Verdicts:
@@ -58,7 +94,11 @@ class Verdicts:
 
     def log(self, verdict: NewVerdict) -> int:
         """Append one verdict the bot gave; returns its id."""
-        values = {"created_at": iso(utc_now()), **verdict.__dict__}
+        values = {
+            "created_at": iso(utc_now()),
+            **verdict.__dict__,
+            "parts": json.dumps([asdict(p) for p in verdict.parts], ensure_ascii=False) if verdict.parts else None,
+        }
         return self._run(lambda c: inserted_id(c.execute(verdicts.insert().values(**values))))
 
     def get(self, verdict_id: int) -> VerdictRecord:

@@ -55,25 +55,35 @@ class FeedbackOutcome:
 
 
 def feedback_on_verdict(
-    store: Store, *, catalog: Catalog, verdict_id: int, user_id: str, trusted: bool, label: str | None = None
+    store: Store,
+    *,
+    catalog: Catalog,
+    verdict_id: int,
+    user_id: str,
+    trusted: bool,
+    label: str | None = None,
+    part: int | None = None,
 ) -> FeedbackOutcome:
-    """Feedback from a chat user on a logged verdict: `label` is the right row (None confirms the bot's row).
+    """Feedback from a chat user on a logged verdict, or on one part of a mixed message: `label` is the right row
+    (None confirms the bot's row).
 
     A trusted reviewer's feedback is accepted at once, everyone else's waits for review; one user's repeated
     click on the same answer and row is stored once.
     """
     verdict = store.verdicts.get(verdict_id)
-    label = label or verdict.label
+    answered = verdict.part(part)
+    label = label or answered.label
+    where = f"{verdict_id}" if part is None else f"{verdict_id}.{part}"
     item, created = record_feedback(
         store,
         catalog=catalog,
-        text=verdict.text,
+        text=answered.text,
         label=label,
-        predicted_label=verdict.label,
+        predicted_label=answered.label,
         source="slack",
         user_id=user_id,
         trusted=trusted,
-        dedupe_key=f"slack:{verdict_id}:{user_id}:{label}",
+        dedupe_key=f"slack:{where}:{user_id}:{label}",
     )
     return FeedbackOutcome(item=item, created=created, trusted=trusted, lang=verdict.lang)
 

@@ -61,19 +61,25 @@ def validate_quote_form(*, what: str, product: str, timeline: str, contact: str,
 
 @dataclass(frozen=True)
 class QuoteDraft:
-    """What a quote request form starts from: the answered message and the row the bot detected."""
+    """What a quote request form starts from: the answered message (or its paid part) and the detected row."""
 
     verdict_id: int
+    part: int | None  # the part of a mixed message the quote is for
     original_text: str
     detected_label: str | None
     lang: str
 
 
-def quote_draft(store: Store, verdict_id: int) -> QuoteDraft:
-    """The draft for the verdict a 'Request a quote' button belongs to; NotFoundError if there is none."""
+def quote_draft(store: Store, verdict_id: int, *, part: int | None = None) -> QuoteDraft:
+    """The draft for the verdict (or its part) a 'Request a quote' button belongs to; NotFoundError if none."""
     verdict = store.verdicts.get(verdict_id)
+    answered = verdict.part(part)
     return QuoteDraft(
-        verdict_id=verdict.id, original_text=verdict.text, detected_label=verdict.label, lang=verdict.lang
+        verdict_id=verdict.id,
+        part=part,
+        original_text=answered.text,
+        detected_label=answered.label,
+        lang=verdict.lang,
     )
 
 

@@ -22,7 +22,7 @@ from bot.settings import Settings
 from model.artifacts import ModelStore
 from model.catalog import load_catalog
 from model.classifier import Classifier
-from model.data import Dataset, dataset_from_pairs, load_dev_set, load_training_dir
+from model.data import Dataset, dataset_from_pairs, load_dev_set, load_hard_set, load_training_dir
 from model.errors import ModelNotFoundError
 from model.evaluation import evaluate
 from model.gate import GateResult, combine, decide
@@ -166,6 +166,7 @@ def _retrain_locked(
     catalog = load_catalog(settings.catalog_path)
     yaml_train = load_training_dir(settings.train_dir, catalog)
     dev = load_dev_set(settings.dev_path, catalog)
+    tune_set = load_hard_set(settings.hard_dev_path, catalog, split="tune")
     split = split_feedback(store.feedback.accepted(), dev_texts=dev.texts, labels=catalog.labels)
     feedback_train = dataset_from_pairs(list(split.train), catalog=catalog, source="accepted feedback")
     held_out = dataset_from_pairs(list(split.held_out), catalog=catalog, source="held-out feedback")
@@ -181,6 +182,7 @@ def _retrain_locked(
     trained = train_model(
         train=yaml_train + feedback_train,
         dev=dev,
+        tune_set=tune_set,
         label_info=catalog.label_info(),
         tune=False,
         params=params,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Protocol
 
-from bot.db import NewVerdict, Store
-from model.catalog import Catalog, Row
+from bot.db import NewVerdict, Store, VerdictPart
+from model.catalog import MIXED, Catalog, Row
 from model.language import detect_language
 from model.prediction import Prediction
 
@@ -61,6 +61,7 @@ def triage_message(
     prediction = classifier.classify(text)
     lang = detect_language(text)
     row = catalog.row(prediction.label)
+    parts = tuple(VerdictPart(**asdict(p)) for p in prediction.parts) if prediction.verdict == MIXED else ()
     verdict_id = store.verdicts.log(
         NewVerdict(
             source=source,
@@ -70,6 +71,8 @@ def triage_message(
             confidence=prediction.confidence,
             model_version=prediction.model_version,
             lang=lang,
+            reason=prediction.reason,
+            parts=parts,
             **where.__dict__,
         )
     )

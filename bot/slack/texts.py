@@ -5,14 +5,29 @@ from __future__ import annotations
 import html
 
 from bot.services.feedback import FeedbackOutcome
-from model.catalog import IN_SCOPE, OUT_OF_SCOPE, UNSURE
+from model.catalog import IN_SCOPE, MIXED, OUT_OF_SCOPE, UNSURE
 
 # The seed tables' own words for the verdicts.
 VERDICT_LABEL = {
-    "de": {IN_SCOPE: "Inklusive", OUT_OF_SCOPE: "Out of Scope", UNSURE: "Nicht sicher"},
-    "en": {IN_SCOPE: "In scope", OUT_OF_SCOPE: "Out of scope", UNSURE: "Not sure"},
+    "de": {
+        IN_SCOPE: "Inklusive",
+        OUT_OF_SCOPE: "Out of Scope",
+        MIXED: "Teils inklusive, teils Out of Scope",
+        UNSURE: "Nicht sicher",
+    },
+    "en": {
+        IN_SCOPE: "In scope",
+        OUT_OF_SCOPE: "Out of scope",
+        MIXED: "Partly in scope, partly out of scope",
+        UNSURE: "Not sure",
+    },
 }
-VERDICT_EMOJI = {IN_SCOPE: ":white_check_mark:", OUT_OF_SCOPE: ":money_with_wings:", UNSURE: ":thinking_face:"}
+VERDICT_EMOJI = {
+    IN_SCOPE: ":white_check_mark:",
+    OUT_OF_SCOPE: ":money_with_wings:",
+    MIXED: ":left_right_arrow:",
+    UNSURE: ":thinking_face:",
+}
 
 STRINGS = {
     "de": {
@@ -23,6 +38,9 @@ STRINGS = {
         "confidence": "Sicherheit",
         "why": "Ausschlaggebend",
         "unsure_line": "Ich bin mir nicht sicher, ob das im Support-Umfang liegt.",
+        "not_covered_line": "Dafür gibt es keine Zeile in den Scope-Tabellen.",
+        "mixed_line": "Deine Nachricht enthält mehrere Anliegen, mit unterschiedlicher Antwort:",
+        "part": "Anliegen {n}",
         "unsure_handover": "Ein Support-Mitarbeiter schaut sich das an.",
         "unsure_handover_private": "Bitte stell die Frage im Support-Channel, dort übernimmt ein Support-Mitarbeiter.",
         "likely": "Am ehesten",
@@ -73,6 +91,9 @@ STRINGS = {
         "confidence": "Confidence",
         "why": "Decisive terms",
         "unsure_line": "I'm not sure whether this is in the scope of support.",
+        "not_covered_line": "The scope tables have no row for this.",
+        "mixed_line": "Your message has several requests, with different answers:",
+        "part": "Request {n}",
         "unsure_handover": "A support agent will take a look.",
         "unsure_handover_private": "Please ask in the support channel, where a support agent will pick it up.",
         "likely": "Most likely",

@@ -116,7 +116,7 @@ def _prediction(label: str, verdict: str) -> Prediction:
         alternatives=(),
         explanation=(),
         model_version="t",
-        low_confidence=False,
+        parts=(),
     )
 
 
@@ -124,6 +124,7 @@ def test_works_on_real_evaluate_output():
     info = {
         "a": {"product": "p", "verdict": "in_scope"},
         "b": {"product": "p", "verdict": "out_of_scope"},
+        "other": {"product": "", "verdict": "unsure"},
         "none": {"product": "", "verdict": "unsure"},
     }
     truths = ["a", "a", "a", "b", "b", "b", "none"]

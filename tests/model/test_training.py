@@ -1,45 +1,40 @@
-from model.prediction import Prediction
-from model.training import MAX_UNSURE_RATE, THRESHOLD_GRID, apply_threshold, choose_threshold
+"""Choosing the unsure threshold by cost, and what the trained session model chose."""
 
-INFO = {
-    "a.in": {"product": "a", "verdict": "in_scope"},
-    "a.out": {"product": "a", "verdict": "out_of_scope"},
-    "none": {"product": "", "verdict": "unsure"},
-}
+import pytest
+
+from model.calibration import THRESHOLD_GRID, calibration, choose_threshold
+from model.scoring import score, total_cost
 
 
-def pred(label, verdict, confidence):
-    return Prediction(
-        label=label,
-        product="a",
-        verdict=verdict,
-        confidence=confidence,
-        label_probability=confidence,
-        alternatives=(),
-        explanation=(),
-        model_version="t",
-        low_confidence=False,
-    )
+def test_the_cheapest_threshold_wins_and_ties_go_to_the_lowest():
+    costs = {0.3: 10.0, 0.5: 4.0, 0.6: 4.0, 0.9: 7.0}
+    assert choose_threshold(lambda t: costs.get(t, 99.0), grid=sorted(costs)) == 0.5
 
 
-def test_apply_threshold_only_touches_real_rows():
-    assert apply_threshold(pred("a.in", "in_scope", 0.7), 0.8) == "unsure"
-    assert apply_threshold(pred("a.in", "in_scope", 0.8), 0.8) == "in_scope"
-    assert apply_threshold(pred("none", "unsure", 0.2), 0.9) == "unsure"
+def test_the_grid_has_no_floor_that_switches_the_threshold_off():
+    assert min(THRESHOLD_GRID) <= 0.35 and max(THRESHOLD_GRID) >= 0.95
+    assert list(THRESHOLD_GRID) == sorted(THRESHOLD_GRID)
 
 
-def test_threshold_hands_over_wrong_low_confidence_answers_when_cheaper():
-    # Ten confident right answers; two wrong ones at 0.62 and 0.64: handing both over (cost 2) beats answering (cost 6).
-    raw = [pred("a.in", "in_scope", 0.95)] * 10 + [
-        pred("a.out", "out_of_scope", 0.62),
-        pred("a.out", "out_of_scope", 0.64),
-    ]
-    truths = ["a.in"] * 10 + ["a.in", "a.in"]
-    # 2 handovers of 12 requests is 16.7 %, above the 10 % cap, so only one can be handed over.
-    assert MAX_UNSURE_RATE < 2 / 12
-    assert choose_threshold(raw, truths, label_info=INFO) == 0.63
+def test_the_trained_threshold_is_the_cheapest_on_the_tune_split(trained, tune_set, catalog):
+    classifier, info = trained.classifier, catalog.label_info()
+    scored = classifier.score_texts([e.text for e in tune_set])
+
+    def cost(threshold):
+        predictions = classifier.predictions(scored, explain=False, threshold=threshold)
+        return total_cost([score(p, e, info) for p, e in zip(predictions, tune_set, strict=True)])
+
+    chosen = cost(trained.threshold)
+    assert all(chosen <= cost(t) for t in THRESHOLD_GRID)
+    assert trained.threshold in THRESHOLD_GRID
 
 
-def test_threshold_stays_at_the_floor_when_everything_is_right():
-    raw = [pred("a.in", "in_scope", 0.55), pred("a.out", "out_of_scope", 0.9)]
-    assert choose_threshold(raw, ["a.in", "a.out"], label_info=INFO) == THRESHOLD_GRID[0] == 0.5
+def test_calibration_error_is_zero_when_confidence_matches_accuracy_and_grows_with_overconfidence():
+    # 10 answers at 0.8 of which 8 right: perfectly calibrated.
+    assert calibration([0.8] * 10, [True] * 8 + [False] * 2).ece == pytest.approx(0.0)
+    over = calibration([0.95] * 10, [True] * 5 + [False] * 5)
+    assert over.ece == pytest.approx(0.45)
+    [bin_] = over.bins
+    assert (bin_.n, bin_.accuracy, bin_.confidence) == (10, 0.5, pytest.approx(0.95))
+    mixed = calibration([0.05, 0.95, 1.0], [False, True, True])
+    assert [b.n for b in mixed.bins] == [1, 2] and mixed.ece == pytest.approx((1 * 0.05 + 2 * 0.025) / 3)

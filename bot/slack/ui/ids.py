@@ -18,3 +18,14 @@ BLOCK_FEEDBACK = "feedback"
 BLOCK_QUOTE_STAFF = "quote"
 BLOCK_REVIEW = "review"
 METADATA_EVENT_TYPE = "scope_triage"
+
+
+def answer_ref(verdict_id: int, part: int | None) -> str:
+    """What a button or block carries to name the answer it belongs to: "17", or "17:1" for part 1 of 17."""
+    return str(verdict_id) if part is None else f"{verdict_id}:{part}"
+
+
+def parse_answer_ref(value: str | None) -> tuple[int, int | None]:
+    """(verdict id, part) from answer_ref's form; ValueError if `value` is not one."""
+    head, _, part = (value or "").partition(":")
+    return int(head), int(part) if part else None

@@ -163,7 +163,12 @@ def test_quote_button_opens_the_prefilled_modal(app, fake):
     assert view["callback_id"] == ids.CALLBACK_QUOTE_MODAL
     assert block(view["blocks"], ids.BLOCK_QUOTE_WHAT)["element"]["initial_value"] == OUT_EN
     assert block(view["blocks"], ids.BLOCK_QUOTE_PRODUCT)["element"]["initial_option"]["value"] == "cloudgpu"
-    assert json.loads(view["private_metadata"]) == {"verdict_id": verdict_id, "channel_id": "C0SUPPORT", "lang": "en"}
+    assert json.loads(view["private_metadata"]) == {
+        "verdict_id": verdict_id,
+        "part": None,
+        "channel_id": "C0SUPPORT",
+        "lang": "en",
+    }
 
 
 def test_quote_submission_with_missing_fields_returns_errors_and_stores_nothing(app, fake, store):

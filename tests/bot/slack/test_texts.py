@@ -7,7 +7,7 @@ import pytest
 
 from bot.db import QUOTE_STATUSES
 from bot.slack.texts import QUOTE_STATUS_LABEL, STRINGS, VERDICT_EMOJI, VERDICT_LABEL, escape, excerpt, t
-from model.catalog import IN_SCOPE, OUT_OF_SCOPE, UNSURE
+from model.catalog import IN_SCOPE, MIXED, OUT_OF_SCOPE, UNSURE
 
 HOSTILE = "<!channel> <@U123> & <https://x|y>"
 
@@ -66,8 +66,8 @@ def test_both_languages_have_every_string_with_the_same_placeholders():
 
 def test_every_verdict_has_a_label_in_both_languages_and_an_emoji():
     for lang in ("de", "en"):
-        assert set(VERDICT_LABEL[lang]) == {IN_SCOPE, OUT_OF_SCOPE, UNSURE}
-    assert set(VERDICT_EMOJI) == {IN_SCOPE, OUT_OF_SCOPE, UNSURE}
+        assert set(VERDICT_LABEL[lang]) == {IN_SCOPE, OUT_OF_SCOPE, MIXED, UNSURE}
+    assert set(VERDICT_EMOJI) == {IN_SCOPE, OUT_OF_SCOPE, MIXED, UNSURE}
     assert VERDICT_LABEL["de"][IN_SCOPE] == "Inklusive"  # the seed tables' own word
 
 

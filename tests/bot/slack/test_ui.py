@@ -50,7 +50,7 @@ def triage(classifier, catalog, store):
 
 def as_unsure(triage_):
     """The same triage as if the model had been below its threshold (low confidence for a real row)."""
-    prediction = replace(triage_.prediction, verdict=UNSURE, confidence=0.41, low_confidence=True)
+    prediction = replace(triage_.prediction, verdict=UNSURE, confidence=0.41, reason="low_confidence")
     return replace(triage_, prediction=prediction)
 
 
@@ -264,7 +264,11 @@ def test_quote_staff_post_has_one_button_per_staff_status_and_shows_who_decided(
 def test_quote_modal_escapes_the_echo_but_prefills_the_users_own_words(catalog):
     meta = {"verdict_id": 5, "channel_id": "C0SUPPORT", "lang": "en"}
     draft = QuoteDraft(
-        verdict_id=5, original_text=HOSTILE_REQUEST, detected_label="cloudgpu.third_party_frameworks", lang="en"
+        verdict_id=5,
+        part=None,
+        original_text=HOSTILE_REQUEST,
+        detected_label="cloudgpu.third_party_frameworks",
+        lang="en",
     )
     modal = quote_ui.quote_modal(catalog=catalog, draft=draft, private_metadata=meta)
     for text in mrkdwn_texts(modal):
@@ -280,7 +284,9 @@ def test_quote_modal_escapes_the_echo_but_prefills_the_users_own_words(catalog):
 
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_quote_modal_preselects_the_detected_product_and_fits_slack_limits(lang, catalog):
-    draft = QuoteDraft(verdict_id=1, original_text="x" * 5000, detected_label="cstack.deploy_instances_k8s", lang=lang)
+    draft = QuoteDraft(
+        verdict_id=1, part=None, original_text="x" * 5000, detected_label="cstack.deploy_instances_k8s", lang=lang
+    )
     modal = quote_ui.quote_modal(catalog=catalog, draft=draft, private_metadata={})
     product = block(modal["blocks"], ids.BLOCK_QUOTE_PRODUCT)["element"]
     assert product["initial_option"]["value"] == "cstack"
@@ -303,7 +309,7 @@ def test_quote_modal_preselects_the_detected_product_and_fits_slack_limits(lang,
 
 @pytest.mark.parametrize("detected", [None, NONE_LABEL])
 def test_quote_modal_without_a_detected_row_preselects_nothing(detected, catalog):
-    draft = QuoteDraft(verdict_id=1, original_text="hello", detected_label=detected, lang="en")
+    draft = QuoteDraft(verdict_id=1, part=None, original_text="hello", detected_label=detected, lang="en")
     modal = quote_ui.quote_modal(catalog=catalog, draft=draft, private_metadata={})
     assert "initial_option" not in block(modal["blocks"], ids.BLOCK_QUOTE_PRODUCT)["element"]
     assert t("en", "quote_detected") not in rendered_text(modal)

@@ -16,7 +16,7 @@ from bot.slack.ui import ids
 
 def register(app: App) -> None:
     """Register every block action."""
-    app.action(ids.ACTION_REQUEST_QUOTE)(request_quote.handle)
+    app.action(re.compile(rf"^{re.escape(ids.ACTION_REQUEST_QUOTE)}(?::\d+)?$"))(request_quote.handle)
     app.action(ids.ACTION_FEEDBACK_CORRECT)(feedback_correct.handle)
     app.action(ids.ACTION_FEEDBACK_WRONG)(feedback_wrong_row.handle)
     app.action(re.compile(rf"^{re.escape(ids.ACTION_QUOTE_STATUS)}:"))(quote_status.handle)

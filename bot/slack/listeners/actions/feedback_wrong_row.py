@@ -8,7 +8,7 @@ from bot.services.feedback import feedback_on_verdict
 from bot.slack.deps import deps_of
 from bot.slack.payloads import action_value, block_id_suffix, user_id
 from bot.slack.texts import feedback_reply
-from bot.slack.ui.ids import BLOCK_FEEDBACK
+from bot.slack.ui.ids import BLOCK_FEEDBACK, parse_answer_ref
 
 
 def handle(ack: Any, body: dict, respond: Any, context: Any) -> None:
@@ -16,10 +16,12 @@ def handle(ack: Any, body: dict, respond: Any, context: Any) -> None:
     ack()
     deps = deps_of(context)
     user = user_id(body)
+    verdict_id, part = parse_answer_ref(block_id_suffix(body, BLOCK_FEEDBACK) or "0")
     outcome = feedback_on_verdict(
         deps.store,
         catalog=deps.catalog,
-        verdict_id=int(block_id_suffix(body, BLOCK_FEEDBACK) or 0),
+        verdict_id=verdict_id,
+        part=part,
         user_id=user,
         trusted=deps.reviewers.is_reviewer(user),
         label=action_value(body),

@@ -23,7 +23,8 @@ def handle(ack: Any, body: dict, view: dict, context: Any) -> None:
     except ValidationError as exc:
         ack(response_action="errors", errors=form_errors(exc.fields, lang=lang))
         return
-    draft = quote_draft(deps.store, int(meta["verdict_id"])) if meta.get("verdict_id") else None
+    part = meta.get("part") if isinstance(meta.get("part"), int) else None
+    draft = quote_draft(deps.store, int(meta["verdict_id"]), part=part) if meta.get("verdict_id") else None
     # Stored before the modal closes, with its announcements in the same transaction: once the user sees it
     # accepted, the request exists and staff will hear of it even if this process dies right after.
     quote, _ = store_quote(

@@ -1,0 +1,141 @@
+"""Contrast and negation in the features (pipeline step 2, after normalisation; pickled with the pipeline).
+
+- Negation: the words inside a negation's scope (after nicht/kein/ohne/statt/not/no/don't/instead of, up to the
+  end of the clause) become `neg_<word>` for the word features, so "keine VMs deployen" and "VMs deployen" differ.
+  The character features keep them: most problem reports are negations ("findet keine GPU"), and the model learns
+  from both.
+- Contrast: the clause after a contrast marker (sondern/aber/stattdessen/es geht um/but/what we need is) is what the
+  message asks for; it is repeated, which gives it more weight.
+- Done: a clause that says something is done or works ("Plan ist eingerichtet, danke", "the VM works") is context,
+  not the request; its words are marked `done_<word>` (word features) and dropped (character features).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+NEGATION_CUES = frozenset(
+    [
+        "nicht",
+        "kein",
+        "keine",
+        "keinen",
+        "keinem",
+        "keiner",
+        "keines",
+        "ohne",
+        "statt",
+        "anstatt",
+        "not",
+        "no",
+        "never",
+        "without",
+        "instead",
+        "dont",
+        "don't",
+        "doesnt",
+        "doesn't",
+        "isnt",
+        "isn't",
+        "arent",
+        "aren't",
+        "wont",
+        "won't",
+        "nie",
+    ]
+)
+_CONTRAST = re.compile(
+    r"\b(?:sondern|aber|stattdessen|vielmehr|es geht (?:um|darum)|eigentlich geht es um|but|instead|"
+    r"what we (?:need|want) is|what i (?:need|want) is|rather)\b"
+)
+_DONE = re.compile(
+    r"\b(?:geklappt|klappt|funktioniert|lauft|laufen|passt|passen|erledigt|fertig|eingerichtet|freigeschaltet|"
+    r"danke|thanks|thank you|thx|cheers|works|working|worked|is up|are up|is fine|are fine|all good|is done|"
+    r"are done|sorted|"
+    r"already (?:there|done|set up|running|in place)|ist (?:schon |bereits )?da|sind (?:schon |bereits )?da)\b"
+)
+# A clause that says something does not work is a problem report, not a done step.
+_NEGATED = re.compile(r"\b(?:nicht|nich|nix|nichts|kein\w*|not|no|never|nie|kaum)\b|n't\b")
+# Clause ends: punctuation, a dash between spaces, or a contrast marker (handled separately).
+_CLAUSE = re.compile(r"[.,;:!?()]|\s[-–]\s")
+_TOKEN = re.compile(r"\S+")
+
+
+def _mark(clause: str, *, negation: bool) -> str:
+    """One clause with the words after a negation cue prefixed with neg_."""
+    out, negated = [], False
+    for token in _TOKEN.findall(clause):
+        out.append("neg_" + token if negated else token)
+        negated = negated or (negation and token in NEGATION_CUES)
+    return " ".join(out)
+
+
+def is_done(clause: str) -> bool:
+    """Says that something is done or works (and not that it does not)."""
+    return bool(_DONE.search(clause)) and not _NEGATED.search(clause)
+
+
+def _done(clause: str, *, prefix_words: bool) -> str:
+    if not is_done(clause):
+        return clause
+    return " ".join("done_" + t for t in _TOKEN.findall(clause)) if prefix_words else ""
+
+
+def prepare(text: str, *, negation: bool, contrast: bool, done: bool, for_words: bool) -> str:
+    """`text` (already normalised) as the word (for_words) or character features see it."""
+    head, after = text, ""
+    if contrast:
+        match = _CONTRAST.search(text)
+        if match:
+            head, after = text[: match.start()], text[match.end() :]
+    pieces = []
+    for part in (head, after):
+        clauses = [c for c in _CLAUSE.split(part) if c.strip()]
+        for clause in clauses:
+            if done:
+                clause = _done(clause, prefix_words=for_words)
+            pieces.append(_mark(clause, negation=negation and for_words))
+    if after.strip():
+        # What comes after the contrast is the request: count it twice.
+        pieces.append(" ".join(_mark(c, negation=negation and for_words) for c in _CLAUSE.split(after)))
+    return " ".join(p for p in pieces if p).strip() or text
+
+
+def prepare_many(
+    texts: Iterable[str], *, negation: bool = True, contrast: bool = True, done: bool = True, for_words: bool = True
+) -> list[str]:
+    """prepare() over a batch: the FunctionTransformer step in front of each TF-IDF."""
+    return [prepare(t, negation=negation, contrast=contrast, done=done, for_words=for_words) for t in texts]
+
+
+_WANT_NOT = re.compile(
+    r"^(?:no need|not asking|we don'?t need|i don'?t need|nothing to|kein bedarf|brauchen (?:wir )?kein|"
+    r"(?:ist|sind) nicht (?:notig|das problem)|nicht notig)|\b(?:brauchen wir nicht|musst ihr nicht|"
+    r"machen wir selbst|kummern wir uns selbst|do (?:that|it) ourselves|handle (?:that|it) ourselves)\b"
+)
+
+
+def only_done(normalized: str, *, raw: str) -> bool:
+    """Every clause says that something is done or works (or thanks), and nothing is asked."""
+    clauses = [c for c in _CLAUSE.split(normalized) if c.strip()]
+    return "?" not in raw and bool(clauses) and all(is_done(c) for c in clauses)
+
+
+def is_context(normalized: str, *, raw: str) -> bool:
+    """A part that only sets the scene: something is done or works, or what is not wanted ("no need to ..."),
+    and no question. Such a part is not a request of its own."""
+    return only_done(normalized, raw=raw) or ("?" not in raw and bool(_WANT_NOT.search(normalized)))
+
+
+_REQUEST_CUE = re.compile(
+    r"\b(?:bitte|please|pls|plz|konnt|konntet|konnten|kannst|konnen|could|can you|can u|would you|will you|"
+    r"need|needs|brauchen|brauche|brauchte|brauchten|benotigen|benotige|mochten|mochte|would like|"
+    r"hatten gern|hatte gern|help|hilfe|helft|unterstutzung|wie|how|wo|where|warum|why|"
+    r"was kostet|what does|anlegen|einrichten|installieren|install|deploy|set up|aufsetzen|fix|beheben)\b"
+)
+
+
+def is_request(normalized: str, *, raw: str) -> bool:
+    """A part that asks for something: a question, a plea, a need, or a verb of work ("bitte ... anlegen")."""
+    return "?" in raw or bool(_REQUEST_CUE.search(normalized))

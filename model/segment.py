@@ -1,0 +1,158 @@
+"""Splitting a message into the requests it may contain: paragraphs, bullet items, sentences, and clauses joined
+by connectors such as "außerdem", "also", "btw" or "P.S.". Offsets refer to the text as given, so every part is a
+verbatim span of the message."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from model.language import WRITTEN_FUNCTION_WORDS
+
+# A part needs this many words that carry content to be a request of its own; shorter pieces ("Two things:",
+# "Danke!", "Könnt ihr das prüfen?", a pasted log) join a neighbour.
+MIN_PART_WORDS = 2
+MAX_PARTS = 6
+
+_CODE = re.compile(r"```.*?(?:```|$)", re.S)
+_LINE_BREAK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•–]|\d+[.)])\s)")
+_BULLET = re.compile(r"^\s*(?:[-*•–]|\d+[.)])\s+")
+# Sentence ends: . ! ? followed by space, unless the dot belongs to an abbreviation or a number.
+_ABBREVIATIONS = (
+    "z.",
+    "b.",
+    "z.b.",
+    "bzw.",
+    "ca.",
+    "nr.",
+    "e.g.",
+    "i.e.",
+    "u.a.",
+    "usw.",
+    "etc.",
+    "vs.",
+    "dr.",
+    "ggf.",
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
+# Words that open another request: after a comma, dash or space inside a sentence, or at a sentence's start.
+_OPENERS = (
+    r"(?:und|and)\s+(?:wir\s+|we\s+|ich\s+|i\s+)?(?:auch|außerdem|ausserdem|also|noch|zusätzlich|additionally)\b"
+    r"|(?:und|and)\s+(?:wir|we|ich|i)\s+(?:brauchen|bräuchten|brauche|need|want|would like|'d like|hätten|möchten)\b"
+    r"|(?:und|and)\s+(?:we'd like|we would like|hätten gern|möchten|könnt|koennt|könntet|kannst|could|can|would"
+    r"|please|bitte|danach|dann|anschließend|anschliessend|afterwards|then|after that)\b"
+    r"|(?:außerdem|ausserdem|zudem|zusätzlich|additionally|furthermore|another thing|noch was)\b"
+    r"|sowie\b|also[:,]\s|also\s+(?:please|could|can|would|bitte|we|i)\b|danach\s+(?:bitte|please)\b"
+    r"|after that\b|btw\b|by the way\b|übrigens\b|p\.\s?s\.?|ps:"
+)
+_CONNECTOR = re.compile(rf"(?:[,;–-]\s*|\s)(?={_OPENERS})", re.I)
+_STARTS_WITH_OPENER = re.compile(rf"(?:{_OPENERS}|(?:und|and)\b)", re.I)
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    strong: bool = False  # starts after a paragraph, a bullet or a connector (not just after a full stop)
+
+
+def _words(text: str) -> int:
+    return sum(w.lower() not in WRITTEN_FUNCTION_WORDS for w in re.findall(r"[^\W\d_]+", text))
+
+
+def _pieces(text: str, span: Span, pattern: re.Pattern[str], *, strong: bool) -> list[Span]:
+    """Split `span` of `text` at `pattern`'s matches; the pieces after a match start strong if `strong`."""
+    spans, cursor, first_strong = [], span.start, span.strong
+    for match in pattern.finditer(text, span.start, span.end):
+        if match.end() > cursor and match.start() > cursor:
+            spans.append(Span(cursor, match.start(), first_strong))
+            cursor, first_strong = match.end(), strong
+    spans.append(Span(cursor, span.end, first_strong))
+    return spans
+
+
+def _sentences(text: str, span: Span) -> list[Span]:
+    out: list[Span] = []
+    for piece in _pieces(text, span, _SENTENCE_END, strong=False):
+        if out and _ends_with_abbreviation(text[out[-1].start : out[-1].end]):
+            out[-1] = Span(out[-1].start, piece.end, out[-1].strong)
+        else:
+            out.append(piece)
+    return out
+
+
+def _ends_with_abbreviation(text: str) -> bool:
+    words = text.rstrip().split()
+    if not words:
+        return False
+    last = words[-1].lower()
+    return last.endswith(_ABBREVIATIONS) or bool(re.fullmatch(r"\w\.|[\d.]+\.", last))
+
+
+def _trim(text: str, span: Span) -> Span | None:
+    piece = text[span.start : span.end]
+    bullet = _BULLET.match(piece)
+    lead = bullet.end() if bullet else len(piece) - len(piece.lstrip())
+    start, end = span.start + lead, span.start + len(piece.rstrip())
+    if end <= start:
+        return None
+    strong = span.strong or bullet is not None or bool(_STARTS_WITH_OPENER.match(text, start))
+    return Span(start, end, strong)
+
+
+def segment(text: str) -> tuple[Span, ...]:
+    """The candidate request spans of `text`, in order; one span covering the whole text when nothing splits it.
+
+    Code blocks (```...```) are never split, and never a part of their own: they belong to the text before them.
+    """
+    # Split on a copy whose code blocks are opaque, so offsets stay those of `text`.
+    masked = _CODE.sub(lambda m: "#" * len(m.group()), text)
+    spans: list[Span] = []
+    for block in _pieces(masked, Span(0, len(masked)), _LINE_BREAK, strong=True):
+        for sentence in _sentences(masked, block):
+            spans.extend(_pieces(masked, sentence, _CONNECTOR, strong=True))
+    trimmed = [t for s in spans if (t := _trim(masked, s)) is not None]
+    merged = _merge_short(masked, trimmed)
+    if not merged or len(merged) > MAX_PARTS:
+        return (Span(0, len(text)),)
+    return tuple(merged)
+
+
+def _merge_short(text: str, spans: list[Span]) -> list[Span]:
+    """Join pieces too short to be a request with the piece after them (the last one with the piece before)."""
+    out: list[Span] = []
+    pending: Span | None = None
+    for span in spans:
+        if pending is not None:
+            span = Span(pending.start, span.end, pending.strong)
+            pending = None
+        if _words(text[span.start : span.end]) < MIN_PART_WORDS:
+            pending = span
+            continue
+        out.append(span)
+    if pending is not None:
+        if out:
+            out[-1] = Span(out[-1].start, pending.end, out[-1].strong)
+        else:
+            out.append(pending)
+    return out
+
+
+def requests(text: str, spans: tuple[Span, ...], *, is_request: Callable[[str], bool]) -> tuple[Span, ...]:
+    """`spans` joined where a full stop alone separates them, unless both sides ask for something.
+
+    "Die VM läuft nicht. Außerdem bräuchten wir ..." stays two parts (a connector); "Das Projekt fehlt. Die
+    Kontingente sind falsch." is one report; "Wie ändere ich X? Und könnt ihr Y?" is two requests.
+    """
+    out: list[Span] = []
+    for span in spans:
+        if (
+            out
+            and not span.strong
+            and not (is_request(text[out[-1].start : out[-1].end]) and is_request(text[span.start : span.end]))
+        ):
+            out[-1] = Span(out[-1].start, span.end, out[-1].strong)
+        else:
+            out.append(span)
+    return tuple(out)

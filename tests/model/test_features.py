@@ -1,0 +1,49 @@
+"""Contrast and negation in the features, and telling context from a request."""
+
+from model.features import is_context, is_request, only_done, prepare
+from model.normalize import normalize_text
+
+
+def words(text, **options):
+    defaults = {"negation": True, "contrast": True, "done": True, "for_words": True}
+    return prepare(normalize_text(text), **{**defaults, **options})
+
+
+def test_words_in_a_negations_scope_are_marked_up_to_the_clause_end():
+    assert (
+        words("Wir brauchen keine VMs deployen, nur den Plan") == "wir brauchen keine neg_vms neg_deployen nur den plan"
+    )
+    assert words("no need to install PyTorch") == "no neg_need neg_to neg_install neg_pytorch"
+    assert words("VMs deployen") == "vms deployen"
+    # The character features keep the words: "findet keine GPU" is a problem report, not a refusal.
+    assert "neg_" not in words("nvidia-smi findet keine GPU", for_words=False)
+    assert words("keine VMs", negation=False) == "keine vms"
+
+
+def test_the_clause_after_a_contrast_marker_counts_twice():
+    marked = words("nicht der Plan, sondern die VMs fehlen")
+    assert marked.count("vms") == 2 and marked.count("neg_plan") == 1
+    assert words("nicht der Plan, sondern die VMs fehlen", contrast=False).count("vms") == 1
+
+
+def test_a_done_clause_is_marked_for_words_and_dropped_for_characters():
+    assert words("Plan ist freigeschaltet, danke! Legt ihr zwei VMs an?").startswith("done_plan done_ist")
+    chars = words("Plan ist freigeschaltet, danke! Legt ihr zwei VMs an?", for_words=False)
+    assert "plan" not in chars and "vms" in chars
+    # "läuft nicht" is a problem, not a done step.
+    assert "done_" not in words("die VM läuft nicht")
+
+
+def test_context_request_and_done_detection():
+    def n(t):
+        return normalize_text(t)
+
+    assert is_context(n("Website works."), raw="Website works.")
+    assert is_context(n("No need to touch our instances."), raw="No need to touch our instances.")
+    assert not is_context(n("VM läuft nicht."), raw="VM läuft nicht.")
+    assert not is_context(n("Läuft die VM?"), raw="Läuft die VM?")
+    assert is_request(n("Außerdem bräuchten wir Hilfe."), raw="Außerdem bräuchten wir Hilfe.")
+    assert is_request(n("Is the H200 orderable yet?"), raw="Is the H200 orderable yet?")
+    assert not is_request(n("The dashboard shows my instances twice."), raw="The dashboard shows my instances twice.")
+    assert only_done(n("haha thanks, the VM works now"), raw="haha thanks, the VM works now")
+    assert not only_done(n("thanks! can you also reset my 2FA?"), raw="thanks! can you also reset my 2FA?")

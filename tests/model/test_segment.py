@@ -1,0 +1,69 @@
+"""Splitting a message into the requests it may contain; every part is a verbatim span."""
+
+from model.classifier import _asks
+from model.segment import requests, segment
+
+
+def parts(text):
+    return [text[s.start : s.end] for s in requests(text, segment(text), is_request=_asks)]
+
+
+def test_a_single_request_stays_one_part():
+    for text in [
+        "Wer installiert mir PyTorch auf der GPU-VM?",
+        "Bitte z. B. PyTorch und TensorFlow installieren.",
+        "Unser Projekt ist noch nicht freigeschaltet. Die Kontingente stehen auf 0.",
+        "Die Rechnung vom 30.06. ist doppelt gekommen, könnt ihr das prüfen?",
+        "Hi! Can you reset my 2FA? Thanks!",
+    ]:
+        assert parts(text) == [text], text
+
+
+def test_bullet_items_are_parts():
+    text = "Two things:\n• our plan's floating IP pool only has 2 addresses\n• please create a router for our net"
+    assert parts(text) == [
+        "Two things:\n• our plan's floating IP pool only has 2 addresses",
+        "please create a router for our net",
+    ]
+    numbered = "1) Im Portal fehlt der Button für die Konsole\n2) Könnt ihr Jupyter mit GPU-Kernel installieren?"
+    assert parts(numbered) == [
+        "Im Portal fehlt der Button für die Konsole",
+        "Könnt ihr Jupyter mit GPU-Kernel installieren?",
+    ]
+
+
+def test_ps_and_connectors_start_a_new_part():
+    assert parts("Wir wollen den Plan von S auf M hochstufen.\nP.S. Legt ihr uns dann drei Worker-Nodes an?") == [
+        "Wir wollen den Plan von S auf M hochstufen.",
+        "P.S. Legt ihr uns dann drei Worker-Nodes an?",
+    ]
+    assert parts(
+        "nvidia-smi findet auf der neuen VM keine GPU. Außerdem bräuchten wir Hilfe beim Trainingsskript."
+    ) == [
+        "nvidia-smi findet auf der neuen VM keine GPU.",
+        "Außerdem bräuchten wir Hilfe beim Trainingsskript.",
+    ]
+    assert parts("I can't log into ccenter since Monday, and we also need someone to add DNS records for our shop") == [
+        "I can't log into ccenter since Monday",
+        "and we also need someone to add DNS records for our shop",
+    ]
+    assert parts("the invoice has the old VAT id btw could you deploy two more VMs for us") == [
+        "the invoice has the old VAT id",
+        "btw could you deploy two more VMs for us",
+    ]
+
+
+def test_two_questions_are_two_parts_but_a_question_after_a_report_is_not():
+    assert parts("Wie ändere ich meine Rechnungsadresse? Könnt ihr uns außerdem ein VPN bauen?") == [
+        "Wie ändere ich meine Rechnungsadresse?",
+        "Könnt ihr uns außerdem ein VPN bauen?",
+    ]
+    report = "Die Oberfläche hängt beim Anlegen eines API-Tokens, das Rädchen dreht nur. Könnt ihr das prüfen?"
+    assert parts(report) == [report]
+
+
+def test_code_blocks_are_never_split_nor_a_part_of_their_own():
+    text = "pip install fails on the H100:\n```\nERROR. foo\n\nbar. baz\n```\nplease help. thanks"
+    assert parts(text) == [text]
+    log = 'Our terraform for the app nodes:\n\n```hcl\nresource "x" {\n  count = 6\n}\n```\n\nCan you deploy it for us?'
+    assert parts(log) == [log]
