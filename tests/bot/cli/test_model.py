@@ -130,3 +130,24 @@ def test_train_refuses_to_run_beside_a_retrain(env, model_root):
     with FileLock(model_root / LOCK_FILE, timeout=0):
         assert_one_line_error(run(["train", "--no-tune"], env=env), "not starting training")
     assert (model_root / "current").read_text() == before
+
+
+def test_jsonl_carries_the_reason_and_the_parts_of_every_message(env):
+    texts = [
+        "Unsere Rechnung vom Mai kam doppelt. Außerdem bräuchten wir jemanden, der uns Ollama installiert.",
+        "Is there an outage in your Frankfurt data center right now?",
+        "thanks, that worked!",
+        "Bitte installiert uns PyTorch auf der H100.",
+    ]
+    stdin = "".join(json.dumps({"text": t}) + "\n" for t in texts)
+    result = run(["classify", "--jsonl"], env=env, stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    mixed, other, chatter, single = (json.loads(line) for line in result.stdout.splitlines())
+    assert (mixed["verdict"], mixed["reason"]) == ("mixed", None)
+    assert [p["verdict"] for p in mixed["parts"]] == ["in_scope", "out_of_scope"]
+    for part in mixed["parts"]:
+        assert texts[0][part["start"] : part["end"]] == part["text"]
+        assert {"label", "confidence", "reason"} <= part.keys()
+    assert (other["verdict"], other["reason"], other["label"], other["row"]) == ("unsure", "not_covered", "other", None)
+    assert (chatter["verdict"], chatter["reason"]) == ("unsure", "not_a_request")
+    assert single["reason"] is None and len(single["parts"]) == 1 and single["parts"][0]["text"] == texts[3]

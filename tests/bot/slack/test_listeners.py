@@ -458,3 +458,57 @@ def test_a_badly_signed_request_is_rejected_before_anything_happens(app, fake, s
     assert app.dispatch(BoltRequest(body=body, headers=forged)).status == 401
     assert store.events.claim("event:EvForged")  # the forged delivery did not use up the event id
     assert store.verdicts.counts() == {}
+
+
+# --- two-part answers --------------------------------------------------------------------------------------------
+
+MIXED_DE = "Unsere Rechnung vom Mai kam doppelt. Außerdem bräuchten wir jemanden, der uns Ollama installiert."
+PAID_PART = "Außerdem bräuchten wir jemanden, der uns Ollama installiert."
+
+
+def test_the_quote_of_a_mixed_answer_is_for_its_paid_part_alone(app, fake, store):
+    reply = slash(app, fake, MIXED_DE)
+    [quote] = [
+        e
+        for b in reply["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e.get("action_id", "").startswith(ids.ACTION_REQUEST_QUOTE)
+    ]
+    verdict_id = int(quote["value"].split(":")[0])
+    interact(app, block_actions(button(quote["action_id"], quote["value"]), trigger_id="trigger-part"))
+    [opened] = fake.wait_for("views.open")
+    view = opened.params["view"]
+    assert block(view["blocks"], ids.BLOCK_QUOTE_WHAT)["element"]["initial_value"] == PAID_PART
+    assert block(view["blocks"], ids.BLOCK_QUOTE_PRODUCT)["element"]["initial_option"]["value"] == "cloudgpu"
+    assert json.loads(view["private_metadata"])["part"] == 1
+    interact(app, view_submission(view, {**GOOD_ANSWERS, ids.BLOCK_QUOTE_WHAT: PAID_PART}, view_id="V0PART"))
+    fake.wait_for("chat.postMessage", count=2)
+    [stored] = store.quotes.find()
+    assert (stored.original_text, stored.detected_label) == (PAID_PART, "cloudgpu.third_party_frameworks")
+    assert store.verdicts.get(verdict_id).verdict == "mixed"
+
+
+def test_feedback_on_one_part_of_a_mixed_answer_teaches_that_part(app, fake, store):
+    reply = slash(app, fake, MIXED_DE)
+    part_block = next(b for b in reply["blocks"] if b.get("block_id", "").endswith(":0"))
+    interact(
+        app,
+        block_actions(
+            select(ids.ACTION_FEEDBACK_WRONG, "cloudgpu.orders", block_id=part_block["block_id"]),
+            user=REVIEWER,
+            response_url=fake.response_url("fb-part"),
+        ),
+    )
+    fake.wait_for("response_url")
+    [item] = store.feedback.find()
+    assert (item.text, item.label, item.status) == (
+        "Unsere Rechnung vom Mai kam doppelt.",
+        "cloudgpu.orders",
+        "accepted",
+    )
+
+
+def test_a_terse_german_request_is_answered_in_german(app, fake):
+    body = slash(app, fake, "Konto gesperrt")
+    assert body["text"].startswith("Inklusive: ")

@@ -16,7 +16,7 @@ from bot.slack.ui import home as home_ui
 from bot.slack.ui import ids, verdict
 from bot.slack.ui import quotes as quote_ui
 from model.catalog import IN_SCOPE, NONE_LABEL, OUT_OF_SCOPE, UNSURE
-from tests.support.blockkit import block, element, mrkdwn_texts, rendered_text
+from tests.support.blockkit import block, element, elements, mrkdwn_texts, rendered_text
 
 OUT_EN = "Could you install Ollama with Llama 3 on our GPU VM for us?"
 OUT_DE = "Bitte installiert uns Ollama auf der GPU-VM"
@@ -193,6 +193,85 @@ def test_verdict_metadata_carries_what_was_decided_and_logged(text, expected, tr
 
 
 # --- user text echoed back is never a mention, @channel or link ----------------------------------------------------
+
+
+OTHER_EN = "Is there an outage in your Frankfurt data center right now?"
+MIXED_DE = "Unsere Rechnung vom Mai kam doppelt. Außerdem bräuchten wir jemanden, der uns Ollama installiert."
+
+
+def quote_buttons(reply):
+    return [e for e in elements(reply) if e.get("action_id", "").startswith(ids.ACTION_REQUEST_QUOTE)]
+
+
+@pytest.mark.parametrize("private", [False, True])
+def test_a_request_no_row_covers_is_handed_over_and_never_offered_a_quote(private, triage, catalog):
+    tri = triage(OTHER_EN, UNSURE, "other")
+    assert tri.prediction.reason == "not_covered"
+    reply = verdict.verdict_blocks(tri, catalog=catalog, support_group="S0SUPPORT", private=private)
+    assert quote_buttons(reply) == []
+    shown = rendered_text(reply)
+    assert t("en", "not_covered_line") in shown and catalog.paid_service.title["en"] not in shown
+    if private:  # nobody would be notified: send the user where an agent sees it
+        assert t("en", "unsure_handover_private") in shown and "<!subteam^" not in shown
+    else:
+        assert f"{t('en', 'unsure_handover')} <!subteam^S0SUPPORT>" in shown
+    assert block(reply, f"{ids.BLOCK_FEEDBACK}:{tri.verdict_id}") is not None
+    assert verdict.verdict_text(tri).startswith(f"Not sure: {t('en', 'not_covered_line')}")
+
+
+def test_a_mixed_reply_answers_each_part_with_one_quote_button_for_the_paid_part(triage, catalog):
+    tri = triage(MIXED_DE, "mixed")
+    included, paid = tri.prediction.parts
+    assert (included.verdict, paid.verdict, paid.label) == (IN_SCOPE, OUT_OF_SCOPE, "cloudgpu.third_party_frameworks")
+    reply = verdict.verdict_blocks(tri, catalog=catalog)
+    shown = rendered_text(reply)
+    assert t("de", "mixed_line") in shown
+    for n, part in enumerate((included, paid), start=1):
+        assert f"*{t('de', 'part', n=str(n))}:*" in shown
+        assert part.text in shown  # each part quoted as written
+        assert catalog.row(part.label).title("de") in shown
+    [button] = quote_buttons(reply)
+    assert (button["action_id"], button["value"]) == (ids.ACTION_REQUEST_QUOTE, f"{tri.verdict_id}:1")
+    # Feedback per part: a correction teaches the part's text, not the whole message.
+    assert block(reply, f"{ids.BLOCK_FEEDBACK}:{tri.verdict_id}:0") is not None
+    assert block(reply, f"{ids.BLOCK_FEEDBACK}:{tri.verdict_id}:1") is not None
+    assert catalog.paid_service.title["de"] in shown
+    meta = verdict.verdict_metadata(tri)["event_payload"]
+    assert (meta["verdict"], meta["reason"]) == ("mixed", None)
+    assert [(p["start"], p["end"], p["verdict"]) for p in meta["parts"]] == [
+        (included.start, included.end, IN_SCOPE),
+        (paid.start, paid.end, OUT_OF_SCOPE),
+    ]
+    assert MIXED_DE[paid.start : paid.end] == paid.text
+    assert VERDICT_LABEL["de"]["mixed"] in verdict.verdict_text(tri)
+
+
+def test_a_mixed_reply_with_two_paid_parts_names_each_quote_button(triage, catalog):
+    tri = triage(MIXED_DE, "mixed")
+    included, paid = tri.prediction.parts
+    second = replace(paid, start=paid.start, text=paid.text)
+    two_paid = replace(tri, prediction=replace(tri.prediction, parts=(included, paid, second)))
+    buttons = quote_buttons(verdict.verdict_blocks(two_paid, catalog=catalog))
+    assert [b["action_id"] for b in buttons] == [f"{ids.ACTION_REQUEST_QUOTE}:1", f"{ids.ACTION_REQUEST_QUOTE}:2"]
+    assert [b["value"] for b in buttons] == [f"{tri.verdict_id}:1", f"{tri.verdict_id}:2"]
+    assert len({b["action_id"] for b in buttons}) == 2  # Slack wants them unique within a block
+
+
+def test_mixed_parts_are_logged_with_the_verdict(triage, store):
+    tri = triage(MIXED_DE, "mixed")
+    logged = store.verdicts.get(tri.verdict_id)
+    assert (logged.verdict, logged.reason) == ("mixed", None)
+    assert [(p.text, p.label, p.verdict) for p in logged.parts] == [
+        (p.text, p.label, p.verdict) for p in tri.prediction.parts
+    ]
+    other = triage(OTHER_EN, UNSURE, "other")
+    assert store.verdicts.get(other.verdict_id).reason == "not_covered"
+
+
+def test_terse_german_is_answered_in_german(triage, catalog):
+    tri = triage("Konto gesperrt", IN_SCOPE)
+    assert tri.lang == "de"
+    assert VERDICT_LABEL["de"][IN_SCOPE] in rendered_text(verdict.verdict_blocks(tri, catalog=catalog))
 
 
 def assert_no_user_control_sequences(node):
