@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import random
 import resource
 import statistics
 import sys
@@ -26,14 +27,16 @@ def _self_maxrss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def _load_data() -> tuple[Any, Any, Any, Any]:
+def _load_data() -> tuple[Any, Any, Any, Any, Any]:
     from bot.settings import load_settings
     from model.catalog import load_catalog
-    from model.data import load_dev_set, load_training_dir
+    from model.data import load_dev_set, load_hard_set, load_training_dir
 
     settings = load_settings()
     catalog = load_catalog(settings.catalog_path)
-    return settings, catalog, load_training_dir(settings.train_dir, catalog), load_dev_set(settings.dev_path, catalog)
+    train = load_training_dir(settings.train_dir, catalog)
+    dev = load_dev_set(settings.dev_path, catalog)
+    return settings, catalog, train, dev, load_hard_set(settings.hard_dev_path, catalog)
 
 
 # --- phases ------------------------------------------------------------------------------------------------------
@@ -54,8 +57,10 @@ def phase_classify(args: dict[str, Any]) -> dict[str, Any]:
     from model.artifacts import MODEL_FILE, resolve_model_path
     from model.classifier import Classifier
 
-    _, _, _, dev = _load_data()
-    texts = list(dev.texts)
+    _, _, _, dev, hard = _load_data()
+    # The clean dev set and the hard set, shuffled together: short questions, logs, two-part messages.
+    texts = list(dev.texts) + [e.text for e in hard]
+    random.Random(0).shuffle(texts)
     model_dir = Path(args["model_dir"])
     started = time.perf_counter()
     classifier = Classifier.load(model_dir)
@@ -105,11 +110,17 @@ def phase_train(args: dict[str, Any]) -> dict[str, Any]:
     """train_model on the YAML training set (threshold picked on the dev set), with or without the CV search."""
     from model.training import train_model
 
-    _, catalog, train, dev = _load_data()
+    _, catalog, train, dev, hard = _load_data()
+    tune_set = [e for e in hard if e.split == "tune"]
     lines: list[str] = []
     t0 = time.perf_counter()
     trained = train_model(
-        train=train, dev=dev, label_info=catalog.label_info(), tune=args["tune"], progress=lines.append
+        train=train,
+        dev=dev,
+        tune_set=tune_set,
+        label_info=catalog.label_info(),
+        tune=args["tune"],
+        progress=lines.append,
     )
     seconds = time.perf_counter() - t0
     return {
@@ -119,8 +130,15 @@ def phase_train(args: dict[str, Any]) -> dict[str, Any]:
         "params": trained.params,
         "cv_score": trained.cv_score,
         "verdict_accuracy": trained.metrics.verdict_accuracy,
-        "n_iter": [int(n) for n in trained.classifier.pipeline.named_steps["classify"].n_iter_],
+        "n_iter": [int(n) for n in _regression(trained.classifier.pipeline).n_iter_],
     }
+
+
+def _regression(pipeline: Any) -> Any:
+    """The logistic regression inside the (calibrated) classify step."""
+    model = pipeline.named_steps["classify"]
+    inner = model.calibrated_classifiers_[0].estimator if hasattr(model, "calibrated_classifiers_") else model
+    return getattr(inner, "estimator", inner)
 
 
 class _Timers:

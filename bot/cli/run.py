@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from bot.cli.shell import cmd_shell
 from bot.db import Store
 from bot.settings import Settings, require_slack
+from bot.slack.preflight import BotIdentity, require_slack_works
 from model.classifier import Classifier
 
 
@@ -23,19 +25,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_serve)
 
 
-def _preflight(settings: Settings, *, http: bool) -> None:
-    # Fail in the foreground with one clear line instead of in every gunicorn worker.
+def _preflight(settings: Settings, *, http: bool) -> BotIdentity:
+    # Fail in the foreground with one clear line instead of in every gunicorn worker; the token is verified here,
+    # once, so that a worker's boot never depends on Slack answering.
     require_slack(settings, http=http)
+    identity, checks = require_slack_works(settings)
+    for check in checks:
+        if not check.ok:
+            print(f"scope-bot: warning: {check.detail}", file=sys.stderr)
     Classifier.load(settings.model_dir)
     Store.open(settings.db_url).close()
+    return identity
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """HTTP mode under gunicorn after checking settings, model and database."""
     from bot.serve.http import serve
 
-    _preflight(settings, http=True)
-    serve(settings, host=args.host, port=args.port or settings.port, workers=args.workers)
+    identity = _preflight(settings, http=True)
+    serve(settings, identity=identity, host=args.host, port=args.port or settings.port, workers=args.workers)
     return 0
 
 
@@ -47,8 +55,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if settings.slack_app_token:
         from bot.serve.socket_mode import run_socket_mode
 
-        _preflight(settings, http=False)
-        run_socket_mode(settings)
+        run_socket_mode(settings, identity=_preflight(settings, http=False))
         return 0
     args.host, args.workers = "0.0.0.0", 2
     return cmd_serve(args, settings)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from bot.serve.runtime import build_runtime
 from bot.settings import Settings
+from bot.slack.preflight import BotIdentity
 
 
-def run_socket_mode(settings: Settings) -> None:
+def run_socket_mode(settings: Settings, *, identity: BotIdentity) -> None:
     """Connect to Slack over Socket Mode (no public URL) and serve until interrupted."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    runtime = build_runtime(settings, socket_mode=True)
+    runtime = build_runtime(settings, socket_mode=True, identity=identity)
     runtime.start_background()
     try:
-        SocketModeHandler(runtime.app, app_token=settings.slack_app_token, web_client=runtime.app.client).start()
+        SocketModeHandler(runtime.app, app_token=settings.slack_app_token, web_client=runtime.web_client).start()
     finally:
         runtime.stop()

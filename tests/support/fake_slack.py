@@ -32,6 +32,8 @@ class FakeSlack:
         self.calls: list[Call] = []  # answered calls
         self.attempts: list[str] = []  # the method of every request, including those answered with an injected failure
         self.usergroup_members: dict[str, list[str]] = {}
+        # conversations.info answers: channel id -> fields (default: a public channel the bot is in)
+        self.channels: dict[str, dict[str, Any]] = {}
         self.socket_mode_url = ""  # what apps.connections.open hands out (a local WebSocket server)
         self._failures: dict[str, tuple[int, int, str, dict[str, str]]] = {}
         self._ts = itertools.count(1)
@@ -133,6 +135,18 @@ class FakeSlack:
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"text": params.get("text")}}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_mode_url}
+        if method == "conversations.info":
+            channel = params.get("channel", "")
+            info = {
+                "id": channel,
+                "name": channel.lower(),
+                "is_private": False,
+                "is_member": True,
+                "is_archived": False,
+            }
+            if self.channels.get(channel) is None and channel in self.channels:
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": True, "channel": {**info, **(self.channels.get(channel) or {})}}
         if method == "usergroups.users.list":
             return {"ok": True, "users": self.usergroup_members.get(params.get("usergroup", ""), [])}
         if method in ("views.open", "views.publish", "views.update"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlparse
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -16,13 +17,29 @@ from model.language import detect_language
 log = logging.getLogger(__name__)
 
 
-def apologize(*, body: dict, client: WebClient, respond: Any) -> None:
-    """Tell the waiting user something went wrong: via response_url, or in the event's thread."""
+def slack_host(url: str, *, api_url: str) -> bool:
+    """A response_url on Slack's hosts (or on the configured Web API's host, a local fake in tests)."""
+    host = (urlparse(url).hostname or "").lower()
+    return urlparse(url).scheme in ("https", "http") and (
+        host == "slack.com" or host.endswith(".slack.com") or host == (urlparse(api_url).hostname or "").lower()
+    )
+
+
+def apologize(*, body: dict, client: WebClient, respond: Any, api_url: str) -> None:
+    """Tell the waiting user something went wrong: via response_url, or in the event's thread.
+
+    Only for requests that passed verification (the HTTP guard lets no other through), and a response_url only
+    on Slack's hosts: an apology must never become a request to wherever a payload points.
+    """
     event = body.get("event") or {}
     asked = event.get("text") or body.get("text") or ""
     lang = detect_language(asked) if asked.strip() else "en"
+    response_url = body.get("response_url") or ""
     try:
-        if body.get("response_url") and respond is not None:
+        if response_url and respond is not None:
+            if not slack_host(response_url, api_url=api_url):
+                log.error("not apologizing to a response_url off Slack's hosts: %s", urlparse(response_url).hostname)
+                return
             respond(text=t(lang, "apology"), response_type="ephemeral", replace_original=False)
         elif event.get("channel") and event.get("ts"):
             client.chat_postMessage(channel=event["channel"], thread_ts=reply_thread_ts(event), text=t(lang, "apology"))
@@ -30,7 +47,7 @@ def apologize(*, body: dict, client: WebClient, respond: Any) -> None:
         log.error("could not apologize either: %s", exc)
 
 
-def register(app: App) -> None:
+def register(app: App, *, api_url: str) -> None:
     """Install the global error handler."""
 
     @app.error
@@ -46,4 +63,4 @@ def register(app: App) -> None:
             error,
             exc_info=error,
         )
-        apologize(body=body, client=client, respond=respond)
+        apologize(body=body, client=client, respond=respond, api_url=api_url)

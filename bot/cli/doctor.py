@@ -1,0 +1,53 @@
+"""`scope-bot doctor`: a checklist of what the bot needs (settings, Slack, model, database, outbox), one line each."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.db import Store
+from bot.errors import BotError
+from bot.settings import Settings
+from bot.slack.preflight import Check, slack_checks
+from model.classifier import Classifier
+from model.errors import ScopeModelError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add doctor."""
+    p = sub.add_parser("doctor", help="check settings, Slack token and channels, model, database and outbox")
+    p.set_defaults(handler=cmd_doctor)
+
+
+def _model(settings: Settings) -> Check:
+    try:
+        classifier = Classifier.load(settings.model_dir)
+    except ScopeModelError as exc:
+        return Check("model", False, f"{exc}")
+    return Check("model", True, f"{classifier.version} (threshold {classifier.threshold:.2f}) in {settings.model_dir}")
+
+
+def _database(settings: Settings) -> list[Check]:
+    try:
+        store = Store.open(settings.db_url)
+    except BotError as exc:
+        return [Check("database", False, f"SCOPE_BOT_DB: {exc}")]
+    try:
+        pending, failed = store.outbox.pending_count(), store.outbox.failed_count()
+    finally:
+        store.close()
+    backlog = Check("outbox", failed == 0, f"{pending} Slack call(s) waiting, {failed} given up", fatal=False)
+    return [Check("database", True, settings.db_url.split("@")[-1]), backlog]
+
+
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the checklist; exit 1 when the bot could not work."""
+    checks = [Check("settings", True, "read from the environment and .env")]
+    if settings.slack_enabled:
+        checks += slack_checks(settings)
+    else:
+        checks.append(Check("slack", True, "no SLACK_BOT_TOKEN: `scope-bot run` opens the local shell", fatal=False))
+    checks += [_model(settings), *_database(settings)]
+    for check in checks:
+        mark = "ok  " if check.ok else ("FAIL" if check.fatal else "warn")
+        print(f"{mark} {check.name:26} {check.detail}")
+    return 1 if any(not c.ok and c.fatal for c in checks) else 0
