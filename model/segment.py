@@ -16,8 +16,9 @@ MIN_PART_WORDS = 2
 MAX_PARTS = 6
 
 _CODE = re.compile(r"```.*?(?:```|$)", re.S)
-_LINE_BREAK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•–]|\d+[.)])\s)")
-_BULLET = re.compile(r"^\s*(?:[-*•–]|\d+[.)])\s+")
+_LINE_BREAK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•–]|\d+[.)]|[a-z]\))\s)")
+_SINGLE_BREAK = re.compile(r"\n")
+_BULLET = re.compile(r"^\s*(?:[-*•–]|\d+[.)]|[a-z]\))\s+")
 # Sentence ends: . ! ? followed by space, unless the dot belongs to an abbreviation or a number.
 _ABBREVIATIONS = (
     "z.",
@@ -34,6 +35,7 @@ _ABBREVIATIONS = (
     "vs.",
     "dr.",
     "ggf.",
+    "p.s.",
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 # Words that open another request: after a comma, dash or space inside a sentence, or at a sentence's start.
@@ -43,7 +45,9 @@ _OPENERS = (
     r"|(?:und|and)\s+(?:we'd like|we would like|hätten gern|möchten|könnt|koennt|könntet|kannst|could|can|would"
     r"|please|bitte|danach|dann|anschließend|anschliessend|afterwards|then|after that)\b"
     r"|(?:außerdem|ausserdem|zudem|zusätzlich|additionally|furthermore|another thing|noch was)\b"
-    r"|sowie\b|also[:,]\s|also\s+(?:please|could|can|would|bitte|we|i)\b|danach\s+(?:bitte|please)\b"
+    r"|(?:weiterhin|moreover|noch etwas|noch eine frage|ach ja|nebenbei|parallel dazu|zweitens|drittens)\b"
+    r"|(?:second(?:ly)?|third(?:ly)?|on top of that|while you're at it|one more thing)\b|next,|plus\b"
+    r"|sowie\b|also[:,]\s|also\s+(?:please|could|can|would|bitte|we|i|our|the)\b|danach\s+(?:bitte|please)\b"
     r"|after that\b|btw\b|by the way\b|übrigens\b|p\.\s?s\.?|ps:"
 )
 _CONNECTOR = re.compile(rf"(?:[,;–-]\s*|\s)(?={_OPENERS})", re.I)
@@ -110,8 +114,9 @@ def segment(text: str) -> tuple[Span, ...]:
     masked = _CODE.sub(lambda m: "#" * len(m.group()), text)
     spans: list[Span] = []
     for block in _pieces(masked, Span(0, len(masked)), _LINE_BREAK, strong=True):
-        for sentence in _sentences(masked, block):
-            spans.extend(_pieces(masked, sentence, _CONNECTOR, strong=True))
+        for line in _pieces(masked, block, _SINGLE_BREAK, strong=False):
+            for sentence in _sentences(masked, line):
+                spans.extend(_pieces(masked, sentence, _CONNECTOR, strong=True))
     trimmed = [t for s in spans if (t := _trim(masked, s)) is not None]
     merged = _merge_short(masked, trimmed)
     if not merged or len(merged) > MAX_PARTS:

@@ -67,3 +67,23 @@ def test_code_blocks_are_never_split_nor_a_part_of_their_own():
     assert parts(text) == [text]
     log = 'Our terraform for the app nodes:\n\n```hcl\nresource "x" {\n  count = 6\n}\n```\n\nCan you deploy it for us?'
     assert parts(log) == [log]
+
+
+def test_lettered_lists_line_breaks_and_more_connectors_start_parts():
+    lettered = "Hi, a few things:\na) remove Max from the centron account\nb) delete his user on our Linux servers"
+    assert parts(lettered) == [
+        "Hi, a few things:\na) remove Max from the centron account",
+        "delete his user on our Linux servers",
+    ]
+    assert parts(
+        "Invoice 311 lists too many GPU hours, please check. Also our Stripe webhook on the VM never fires"
+    ) == [
+        "Invoice 311 lists too many GPU hours, please check.",
+        "Also our Stripe webhook on the VM never fires",
+    ]
+    assert parts("Unser Tarif läuft im Mai aus, bitte verlängern.\nWeiterhin bräuchten wir Hilfe mit dem AD.") == [
+        "Unser Tarif läuft im Mai aus, bitte verlängern.",
+        "Weiterhin bräuchten wir Hilfe mit dem AD.",
+    ]
+    one = "Die Quota im Projekt ist 0 – plus unser nginx im Cluster liefert 502"
+    assert parts(one) == ["Die Quota im Projekt ist 0", "plus unser nginx im Cluster liefert 502"]
