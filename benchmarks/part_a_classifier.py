@@ -53,7 +53,7 @@ def report(figures: ClassifierFigures) -> None:
         [f"batch classify_many() throughput (msg/s), n={c.get('n_batch', '-')}", c.get("batch_per_s")],
         ["  same batch, vectorise + predict_proba only (msg/s)", c.get("vector_only_per_s")],
         ["model load, Classifier.load (s)", c.get("load_s")],
-        ["model file size, model.joblib (bytes)", c.get("model_bytes")],
+        ["model file size, model.skops (bytes)", c.get("model_bytes")],
         ["model feature count", c.get("n_features")],
         [
             f"training, train_model(tune=False) (s), {t.get('n_train', '?')} train / {t.get('n_dev', '?')} dev",

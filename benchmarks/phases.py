@@ -179,7 +179,7 @@ def phase_retrain(args: dict[str, Any]) -> dict[str, Any]:
     timers.wrap(training_module, "fit_pipeline", "fit_pipeline (TF-IDF + LogReg fit)")
     timers.wrap(Classifier, "load", "Classifier.load (current model)")
     timers.wrap(Classifier, "classify_many", "classify_many (dev + eval, both models)")
-    timers.wrap(ModelStore, "save", "ModelStore.save (joblib compress=3 + fsync)")
+    timers.wrap(ModelStore, "save", "ModelStore.save (skops + fsync)")
     timers.wrap(ModelStore, "promote", "ModelStore.promote (re-loads + verifies)")
     timers.wrap(ModelStore, "prune", "ModelStore.prune")
 

@@ -41,6 +41,7 @@ class Settings:
     gate_recall_drop: float = 0.25
     outbox_retry_seconds: float = 60.0
     port: int = 3000  # HTTP port of `run` / `serve` ($PORT, as platforms set it)
+    model_key: bytes | None = None  # signs and checks model manifests (SCOPE_BOT_MODEL_KEY), kept off the model volume
 
     @property
     def slack_enabled(self) -> bool:
@@ -80,6 +81,15 @@ def _db_url(env: Mapping[str, str], default: str) -> str:
     if "://" in raw:
         return raw
     return f"sqlite:///{Path(raw).expanduser().resolve()}"
+
+
+def _model_key(env: Mapping[str, str]) -> bytes | None:
+    raw = env.get("SCOPE_BOT_MODEL_KEY", "").strip()
+    if not raw:
+        return None
+    if len(raw) < 16:
+        raise ConfigError("SCOPE_BOT_MODEL_KEY must be at least 16 characters (e.g. `openssl rand -hex 32`)")
+    return raw.encode("utf-8")
 
 
 def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | None = None) -> Settings:
@@ -127,6 +137,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         gate_tolerance=_number(env, "SCOPE_BOT_GATE_TOLERANCE", defaults.gate_tolerance),
         gate_recall_drop=_number(env, "SCOPE_BOT_GATE_RECALL_DROP", defaults.gate_recall_drop),
         port=int(_number(env, "PORT", defaults.port, int, minimum=1)),
+        model_key=_model_key(env),
         outbox_retry_seconds=_number(env, "SCOPE_BOT_OUTBOX_RETRY_SECONDS", defaults.outbox_retry_seconds, minimum=0.1),
     )
 

@@ -1,17 +1,16 @@
-"""Model versions on disk: one directory per version (joblib file + JSON manifest) and an atomic `current` pointer.
+"""Model versions on disk: one directory per version (skops file + JSON manifest) and an atomic `current` pointer.
 
 Layout under the model root:
-    versions/<version>/model.joblib
+    versions/<version>/model.skops
     versions/<version>/manifest.json
     current            JSON {"version": ..., "history": [older current versions, newest first]}
 
-A joblib file runs code when loaded, so only a file whose sha256 matches its manifest is ever unpickled.
+Loading runs no code from the file (model.persistence): the file must match the manifest's sha256, the manifest
+must carry a valid signature when a key is configured, and no version directory may be a link out of the root.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import os
 import shutil
@@ -21,16 +20,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import joblib
 import sklearn
 
 from model.errors import ArtifactError, ModelFormatError, ModelNotFoundError
 from model.metrics import Metrics
+from model.persistence import UntrustedModelError, deserialize, serialize, sha256_bytes, sign, signature_matches
 
-MODEL_FILE = "model.joblib"
-# The pipeline's shape: 2 = calibrated, with contrast/negation marking and the `other` label. Older versions are
-# refused with a message to retrain (`scope-bot train --if-missing` retrains them).
-MODEL_FORMAT = 2
+MODEL_FILE = "model.skops"
+LEGACY_MODEL_FILE = "model.joblib"  # format 1 and 2: pickles, which can run code when loaded; never loaded now
+# The pipeline's shape and file: 3 = skops, calibrated, with contrast marking and the `other` label. Older versions
+# are refused with a message to retrain (`scope-bot train --if-missing` retrains them).
+MODEL_FORMAT = 3
 MANIFEST_FILE = "manifest.json"
 CURRENT_FILE = "current"
 VERSIONS_DIR = "versions"
@@ -54,10 +54,16 @@ class Manifest:
     notes: dict[str, Any] = field(default_factory=dict)
     options: dict[str, bool | str] = field(default_factory=dict)  # model.pipeline.FeatureOptions
     format: int = 1
+    signature: str | None = None  # HMAC-SHA256 of the other fields with SCOPE_BOT_MODEL_KEY, when one is set
 
     def to_json(self) -> str:
         """Serialise for manifest.json."""
         return json.dumps(asdict(self), indent=2, ensure_ascii=False, sort_keys=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as they are stored (what a signature covers)."""
+        data: dict[str, Any] = json.loads(self.to_json())
+        return data
 
     @classmethod
     def from_file(cls, path: Path) -> Manifest:
@@ -86,11 +92,6 @@ def utc_now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def sha256_bytes(data: bytes) -> str:
-    """Hex sha256 of `data`."""
-    return hashlib.sha256(data).hexdigest()
-
-
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -117,23 +118,25 @@ def _atomic_write(path: Path, data: bytes) -> None:
 class ModelStore:
     """The versions under one model root directory."""
 
-    def __init__(self, root: Path | str):
+    def __init__(self, root: Path | str, *, key: bytes | None = None):
         self.root = Path(root)
         self.versions_dir = self.root / VERSIONS_DIR
+        self.key = key  # signs saved manifests and is required of loaded ones
 
     def version_dir(self, version: str) -> Path:
-        """Directory of `version` (it may not exist)."""
+        """Directory of `version` (it may not exist); ArtifactError if it is a link out of the model root."""
         if not version or "/" in version or version.startswith("."):
             raise ArtifactError(f"invalid model version {version!r}")
-        return self.versions_dir / version
+        directory = self.versions_dir / version
+        if directory.exists() and not directory.resolve().is_relative_to(self.versions_dir.resolve()):
+            raise ArtifactError(f"{directory}: a link out of the model root {self.root}; refusing to load it")
+        return directory
 
     def save(self, pipeline: Any, manifest_fields: dict[str, Any]) -> Manifest:
         """Write a new version directory (temp dir, fsync, rename) and return its manifest; `current` is untouched."""
         version = manifest_fields.get("version") or new_version_id()
         self.versions_dir.mkdir(parents=True, exist_ok=True)
-        buffer = io.BytesIO()
-        joblib.dump(pipeline, buffer, compress=3)
-        payload = buffer.getvalue()
+        payload = serialize(pipeline)
         manifest = Manifest(
             **{
                 **manifest_fields,
@@ -142,8 +145,11 @@ class ModelStore:
                 "sklearn_version": sklearn.__version__,
                 "format": MODEL_FORMAT,
                 "sha256": sha256_bytes(payload),
+                "signature": None,
             }
         )
+        if self.key is not None:
+            manifest = Manifest(**{**manifest.__dict__, "signature": sign(manifest.to_dict(), self.key)})
         tmp = self.versions_dir / f".tmp-{version}"
         tmp.mkdir()
         _write_synced(tmp / MODEL_FILE, payload)
@@ -161,8 +167,8 @@ class ModelStore:
         return Manifest.from_file(directory / MANIFEST_FILE)
 
     def load(self, version: str) -> tuple[Any, Manifest]:
-        """Load the pipeline of `version` after checking sha256 and scikit-learn version against its manifest."""
-        return load_version_dir(self.version_dir(version))
+        """Load the pipeline of `version` after checking it against its manifest (see load_version_dir)."""
+        return load_version_dir(self.version_dir(version), key=self.key)
 
     def versions(self) -> list[Manifest]:
         """Manifests of all complete versions, oldest first (unreadable ones are skipped)."""
@@ -249,11 +255,20 @@ class ModelStore:
         return removed
 
 
-def load_version_dir(directory: Path) -> tuple[Any, Manifest]:
-    """Verify and unpickle the model in a version directory."""
+def load_version_dir(directory: Path, *, key: bytes | None = None) -> tuple[Any, Manifest]:
+    """Verify and rebuild the model in a version directory.
+
+    Refused: an older format (joblib), another scikit-learn version, a file that does not match the manifest's
+    sha256, a manifest without a valid signature when `key` is given, a file with types that are not trusted.
+    """
     if not directory.is_dir():
         raise ModelNotFoundError(f"{directory}: no such model directory")
     manifest = Manifest.from_file(directory / MANIFEST_FILE)
+    if (directory / LEGACY_MODEL_FILE).exists() or manifest.format < MODEL_FORMAT:
+        raise ModelFormatError(
+            f"{directory}: saved as a joblib pickle by an older scope-bot, which can run code when loaded; "
+            "retrain with 'scope-bot train'"
+        )
     if manifest.format != MODEL_FORMAT:
         raise ModelFormatError(
             f"{directory}: model format {manifest.format}, this scope-bot reads format {MODEL_FORMAT}; "
@@ -273,10 +288,14 @@ def load_version_dir(directory: Path) -> tuple[Any, Manifest]:
         raise ArtifactError(
             f"{model_path}: sha256 does not match its manifest; refusing to load a file it does not vouch for"
         )
+    if key is not None and not signature_matches(manifest.to_dict(), key):
+        raise ArtifactError(
+            f"{directory / MANIFEST_FILE}: no valid signature for SCOPE_BOT_MODEL_KEY; refusing a model it did not sign"
+        )
     try:
-        pipeline = joblib.load(io.BytesIO(payload))
-    except Exception as exc:
-        raise ArtifactError(f"{model_path}: cannot load model ({exc})") from exc
+        pipeline = deserialize(payload)
+    except UntrustedModelError as exc:
+        raise ArtifactError(f"{model_path}: refused, {exc}") from exc
     return pipeline, manifest
 
 

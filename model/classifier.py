@@ -94,9 +94,10 @@ class Classifier:
         self._is_word &= np.array([_explainable(n) for n in self._names])
 
     @classmethod
-    def load(cls, path: Path | str) -> Classifier:
-        """Load a version directory, or the current version under a model root; verifies the manifest first."""
-        pipeline, manifest = load_version_dir(resolve_model_path(path))
+    def load(cls, path: Path | str, *, key: bytes | None = None) -> Classifier:
+        """Load a version directory, or the current version under a model root; verifies it first (with `key`,
+        also the manifest's signature)."""
+        pipeline, manifest = load_version_dir(resolve_model_path(path), key=key)
         classifier = cls(
             pipeline,
             label_info=manifest.labels,

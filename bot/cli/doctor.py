@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _model(settings: Settings) -> Check:
     try:
-        classifier = Classifier.load(settings.model_dir)
+        classifier = Classifier.load(settings.model_dir, key=settings.model_key)
     except ScopeModelError as exc:
         return Check("model", False, f"{exc}")
     return Check("model", True, f"{classifier.version} (threshold {classifier.threshold:.2f}) in {settings.model_dir}")

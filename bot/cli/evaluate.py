@@ -36,7 +36,7 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     """Score a model: report, JSON, confusion matrix and reliability diagram PNGs."""
     if args.ablation:
         return _ablation(args, settings)
-    classifier = Classifier.load(args.model or settings.model_dir)
+    classifier = Classifier.load(args.model or settings.model_dir, key=settings.model_key)
     if args.hard:
         return _hard(args, settings, classifier)
     catalog = load_catalog(settings.catalog_path)
@@ -110,7 +110,7 @@ def _hard(args: argparse.Namespace, settings: Settings, classifier: Classifier) 
 
 def _ablation(args: argparse.Namespace, settings: Settings) -> int:
     catalog = load_catalog(settings.catalog_path)
-    current = Classifier.load(args.model or settings.model_dir)
+    current = Classifier.load(args.model or settings.model_dir, key=settings.model_key)
     params = current.manifest.params if current.manifest is not None else {}
     rows = ablation(
         train=load_training_dir(settings.train_dir, catalog),

@@ -37,12 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def load_classifier(settings: Settings, path: Path | None = None) -> Classifier:
     """The classifier at `path`, or the current one under the configured model directory."""
-    return Classifier.load(path or settings.model_dir)
+    return Classifier.load(path or settings.model_dir, key=settings.model_key)
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     """Train on training_data/, save a new version and make it current (explicit admin action: no gate)."""
-    store = ModelStore(settings.model_dir)
+    store = ModelStore(settings.model_dir, key=settings.model_key)
     if args.if_missing and store.current_version():
         try:
             Classifier.load(settings.model_dir)  # a broken current model must fail loudly, not be papered over

@@ -45,7 +45,7 @@ def _pct(value: float | None) -> str:
 
 def cmd_models_list(args: argparse.Namespace, settings: Settings) -> int:
     """List model versions with their figures; * marks current."""
-    model_store = ModelStore(settings.model_dir)
+    model_store = ModelStore(settings.model_dir, key=settings.model_key)
     current = model_store.current_version()
     rows = []
     for m in model_store.versions():
@@ -78,7 +78,7 @@ def cmd_models_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_models_promote(args: argparse.Namespace, settings: Settings) -> int:
     """Make VERSION current after checking it loads."""
-    model_store = ModelStore(settings.model_dir)
+    model_store = ModelStore(settings.model_dir, key=settings.model_key)
     before = model_store.current_version()
     with model_change_lock(settings.model_dir, action="a promotion"):
         model_store.promote(args.version)
@@ -88,7 +88,7 @@ def cmd_models_promote(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_models_rollback(args: argparse.Namespace, settings: Settings) -> int:
     """Make the previously current version current again."""
-    model_store = ModelStore(settings.model_dir)
+    model_store = ModelStore(settings.model_dir, key=settings.model_key)
     before = model_store.current_version()
     with model_change_lock(settings.model_dir, action="a rollback"):
         previous = model_store.rollback()

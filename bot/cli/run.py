@@ -33,7 +33,7 @@ def _preflight(settings: Settings, *, http: bool) -> BotIdentity:
     for check in checks:
         if not check.ok:
             print(f"scope-bot: warning: {check.detail}", file=sys.stderr)
-    Classifier.load(settings.model_dir)
+    Classifier.load(settings.model_dir, key=settings.model_key)
     Store.open(settings.db_url).close()
     return identity
 

@@ -139,7 +139,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_shell(args: argparse.Namespace, settings: Settings) -> int:
     """The interactive local shell."""
-    classifier = Classifier.load(settings.model_dir)
+    classifier = Classifier.load(settings.model_dir, key=settings.model_key)
     with open_store(settings) as store:
         Shell(classifier=classifier, catalog=load_catalog(settings.catalog_path), store=store).run()
     return 0

@@ -23,11 +23,11 @@ class LiveClassifier:
     model that was serving keeps serving.
     """
 
-    def __init__(self, model_dir: Path, *, labels: Iterable[str] | None = None):
-        self.store = ModelStore(model_dir)
+    def __init__(self, model_dir: Path, *, labels: Iterable[str] | None = None, key: bytes | None = None):
+        self.store = ModelStore(model_dir, key=key)
         self.labels = frozenset(labels) if labels is not None else None
         self._lock = threading.Lock()
-        self._classifier = self._checked(Classifier.load(model_dir))
+        self._classifier = self._checked(Classifier.load(model_dir, key=key))
         self._failed_version: str | None = None
 
     def _checked(self, classifier: Classifier) -> Classifier:
@@ -78,7 +78,7 @@ class LiveClassifier:
             if wanted is None or wanted == self._classifier.version or wanted == self._failed_version:
                 return False
             try:
-                fresh = self._checked(Classifier.load(self.store.version_dir(wanted)))
+                fresh = self._checked(Classifier.load(self.store.version_dir(wanted), key=self.store.key))
             except ArtifactError as exc:
                 self._failed_version = wanted
                 log.error(

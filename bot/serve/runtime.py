@@ -63,6 +63,6 @@ def build_runtime(settings: Settings, *, identity: BotIdentity | None = None, so
     """
     store = Store.open(settings.db_url)
     catalog = load_catalog(settings.catalog_path)
-    classifier = LiveClassifier(settings.model_dir, labels=catalog.labels)
+    classifier = LiveClassifier(settings.model_dir, labels=catalog.labels, key=settings.model_key)
     app = create_app(settings, classifier, store, catalog=catalog, socket_mode=socket_mode, identity=identity)
     return Runtime(settings=settings, store=store, classifier=classifier, app=app, web_client=bot_client(settings))

@@ -111,7 +111,7 @@ def _measure(classifier: Classifier, data: Dataset, label_info: Mapping[str, Map
 
 def _load_current(model_store: ModelStore) -> Classifier | None:
     try:
-        return Classifier.load(model_store.root)
+        return Classifier.load(model_store.root, key=model_store.key)
     except ModelNotFoundError:
         # No model yet (or current points at a deleted version): the candidate is judged on its own.
         return None
@@ -161,7 +161,7 @@ def _retrain_locked(
     *, settings: Settings, store: Store, progress: Progress, promote: Callable[[str], None] | None
 ) -> RetrainReport:
     started = time.monotonic()
-    model_store = ModelStore(settings.model_dir)
+    model_store = ModelStore(settings.model_dir, key=settings.model_key)
     progress(f"loading catalog, training phrasings ({settings.train_dir}) and dev set ({settings.dev_path})")
     catalog = load_catalog(settings.catalog_path)
     yaml_train = load_training_dir(settings.train_dir, catalog)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import PROJECT_ROOT
+from model.artifacts import MODEL_FILE
 
 SCOPE_BOT = str(Path(sys.executable).parent / "scope-bot")
 
@@ -77,7 +78,7 @@ def test_missing_and_corrupt_model(env, tmp_path, model_root):
     assert_one_line_error(
         run(["classify", "hi"], env={**env, "SCOPE_BOT_MODEL_DIR": str(tmp_path / "none")}), "no trained model"
     )
-    for path in model_root.glob("versions/*/model.joblib"):
+    for path in model_root.glob(f"versions/*/{MODEL_FILE}"):
         path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
     assert_one_line_error(run(["classify", "hi"], env=env), "sha256 does not match")
 
