@@ -197,9 +197,10 @@ def run_load(
 
 
 class RequestFactory:
-    """Signed app_mention events (distinct event_id and ts) and /scope commands over the dev-set texts."""
+    """Signed app_mention events (distinct event_id and ts) and /scope commands over the dev-set texts; `fake` gives
+    the response_urls (a FakeSlack, or the benchmark's RemoteFakeSlack)."""
 
-    def __init__(self, texts: Sequence[str], fake: FakeSlack, prefix: str):
+    def __init__(self, texts: Sequence[str], fake: Any, prefix: str):
         self.texts = list(texts)
         self.fake = fake
         self.prefix = prefix
@@ -213,7 +214,10 @@ class RequestFactory:
     def event(self, i: int) -> tuple[str, dict[str, str], str]:
         seq = self._next()
         ts = f"{1_800_000_000 + seq}.000100"
-        body = event_body(mention_event(self.texts[i % len(self.texts)], ts=ts), event_id=f"Ev{self.prefix}{seq:07d}")
+        # Each mention in its own channel: Slack (and the bot's pacing) allow about one post per second per channel,
+        # which would measure the pacing rather than the bot.
+        event = mention_event(self.texts[i % len(self.texts)], ts=ts, channel=f"C0B{seq:07d}")
+        body = event_body(event, event_id=f"Ev{self.prefix}{seq:07d}")
         return body, signed_headers(body, secret=SIGNING_SECRET, content_type="application/json"), ts
 
     def command(self, i: int) -> tuple[str, dict[str, str]]:

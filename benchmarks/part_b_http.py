@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from _paths import BENCH_DIR
+from fake_slack_process import RemoteFakeSlack
 from harness import Config, log, percentile, table
 from load import (
     BOT_TOKEN,
@@ -16,7 +17,6 @@ from load import (
     LoadResult,
     RequestFactory,
     Server,
-    TimedFakeSlack,
     free_port,
     run_load,
     start_server,
@@ -84,7 +84,7 @@ class HttpFigures:
 
 
 def _plans(
-    cfg: Config, fake: TimedFakeSlack, workdir: Path, model_dir: Path
+    cfg: Config, fake: RemoteFakeSlack, workdir: Path, model_dir: Path
 ) -> list[tuple[str, list[str], dict[str, str], int, bool]]:
     """(name, command, environment, port, await threaded replies) of each server, scope-bot first."""
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SCOPE_BOT_"))}
@@ -120,7 +120,7 @@ def _plans(
 
 
 def measure_server(
-    server: Server, fake: TimedFakeSlack, texts: Sequence[str], cfg: Config, *, replies: bool
+    server: Server, fake: RemoteFakeSlack, texts: Sequence[str], cfg: Config, *, replies: bool
 ) -> list[LoadResult]:
     factory = RequestFactory(texts, fake, prefix=server.name.replace("-", "")[:6])
     out: list[LoadResult] = []
@@ -162,7 +162,7 @@ def measure_server(
 
 def measure(cfg: Config, workdir: Path, model_dir: Path, texts: Sequence[str]) -> HttpFigures:
     servers: list[ServerFigures] = []
-    with TimedFakeSlack() as fake:
+    with RemoteFakeSlack() as fake:
         for name, cmd, env, port, replies in _plans(cfg, fake, workdir, model_dir):
             log(f"B: starting {name} on 127.0.0.1:{port} ({cfg.workers} workers x 8 threads)")
             server = start_server(name, cmd, env, port, workdir)
@@ -175,7 +175,7 @@ def measure(cfg: Config, workdir: Path, model_dir: Path, texts: Sequence[str]) -
             finally:
                 server.stop()
             servers.append(ServerFigures(name, server.startup_s, rss, tuple(LoadFigures.of(r) for r in runs)))
-        auth_tests = len(fake.calls_to("auth.test"))
+        auth_tests = fake.auth_tests()
     return HttpFigures(servers=tuple(servers), auth_tests=auth_tests, workers=cfg.workers, clients=cfg.http_clients)
 
 
@@ -205,8 +205,8 @@ def report(figures: HttpFigures) -> None:
     ]
     notes = [
         f"{figures.workers} gunicorn workers (gthread, 8 threads) each; client = {figures.clients} threads "
-        "with keep-alive connections in the benchmark process, "
-        "which also hosts the fake Slack (same CPUs as the server)",
+        "with keep-alive connections in the benchmark process; the fake Slack runs in a process of its own "
+        "(all on the same CPUs as the server); scope-bot also runs its responder process",
         "ack = time until the HTTP 200 response body was read; "
         "reply = request sent -> threaded chat.postMessage arrived at the fake",
         "acks/s = requests / time until the last ack; "

@@ -38,8 +38,12 @@ class Settings:
     model_reload_seconds: float = 30.0
     keep_versions: int = 10
     gate_tolerance: float = 0.01
-    gate_recall_drop: float = 0.25
+    gate_recall_drop: float = 0.10
+    gate_max_flips: int = 3  # dev / tune examples of one row a candidate may turn from right to wrong
+    audit_confidence: float = 0.9  # feedback contradicting a prediction this sure is flagged for review
     outbox_retry_seconds: float = 60.0
+    slack_timeout_seconds: float = 30.0  # one Web API call; an outbox lease covers two (a history check and a send)
+    channel_pace_seconds: float = 1.0  # at most one post per channel this often, per process (Slack's limit)
     port: int = 3000  # HTTP port of `run` / `serve` ($PORT, as platforms set it)
     model_key: bytes | None = None  # signs and checks model manifests (SCOPE_BOT_MODEL_KEY), kept off the model volume
 
@@ -136,9 +140,15 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         keep_versions=int(_number(env, "SCOPE_BOT_KEEP_VERSIONS", defaults.keep_versions, int, minimum=2)),
         gate_tolerance=_number(env, "SCOPE_BOT_GATE_TOLERANCE", defaults.gate_tolerance),
         gate_recall_drop=_number(env, "SCOPE_BOT_GATE_RECALL_DROP", defaults.gate_recall_drop),
+        gate_max_flips=int(_number(env, "SCOPE_BOT_GATE_MAX_FLIPS", defaults.gate_max_flips, int)),
+        audit_confidence=_number(env, "SCOPE_BOT_AUDIT_CONFIDENCE", defaults.audit_confidence),
         port=int(_number(env, "PORT", defaults.port, int, minimum=1)),
         model_key=_model_key(env),
         outbox_retry_seconds=_number(env, "SCOPE_BOT_OUTBOX_RETRY_SECONDS", defaults.outbox_retry_seconds, minimum=0.1),
+        channel_pace_seconds=_number(env, "SCOPE_BOT_CHANNEL_PACE_SECONDS", defaults.channel_pace_seconds),
+        slack_timeout_seconds=_number(
+            env, "SCOPE_BOT_SLACK_TIMEOUT_SECONDS", defaults.slack_timeout_seconds, minimum=1
+        ),
     )
 
 

@@ -74,4 +74,5 @@ def settings(tmp_path, model_root) -> Settings:
         db_url=f"sqlite:///{tmp_path / 'scope-bot.db'}",
         model_dir=model_root,
         reports_dir=tmp_path / "reports",
+        channel_pace_seconds=0.0,  # pacing has its own tests; here several posts to one channel go out at once
     )

@@ -16,12 +16,12 @@ EXIT_ERROR = 1
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand registered."""
-    from bot.cli import doctor, evaluate, feedback, model, models, quotes, retrain, run, shell
+    from bot.cli import doctor, evaluate, feedback, model, models, outbox, quotes, retrain, run, shell
 
     parser = argparse.ArgumentParser(prog="scope-bot", description="Scope-of-support triage bot for centron.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug output")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (model, evaluate, run, shell, doctor, quotes, retrain, feedback, models):
+    for group in (model, evaluate, run, shell, doctor, quotes, retrain, feedback, models, outbox):
         group.register(sub)
     return parser
 

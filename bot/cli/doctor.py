@@ -32,10 +32,14 @@ def _database(settings: Settings) -> list[Check]:
     except BotError as exc:
         return [Check("database", False, f"SCOPE_BOT_DB: {exc}")]
     try:
-        pending, failed = store.outbox.pending_count(), store.outbox.failed_count()
+        outbox = store.outbox
+        pending, parked, failed = outbox.pending_count(), outbox.parked_count(), outbox.failed_count()
     finally:
         store.close()
-    backlog = Check("outbox", failed == 0, f"{pending} Slack call(s) waiting, {failed} given up", fatal=False)
+    detail = f"{pending} Slack call(s) waiting ({parked} parked by an auth or channel error), {failed} failed"
+    if parked or failed:
+        detail += "; see 'scope-bot outbox list', then 'scope-bot outbox retry --all'"
+    backlog = Check("outbox", parked == 0 and failed == 0, detail, fatal=False)
     return [Check("database", True, settings.db_url.split("@")[-1]), backlog]
 
 

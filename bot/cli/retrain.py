@@ -11,7 +11,7 @@ from bot.db import OutboxCall, Store
 from bot.services.retrain import retrain
 from bot.services.retrain_report import format_report
 from bot.settings import Settings
-from bot.slack.texts import escape
+from bot.slack.texts import echo
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,10 +41,11 @@ def _post_report(settings: Settings, *, store: Store, text: str) -> None:
     from bot.slack.announcements import make_outbox
 
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    # The report quotes feedback texts users wrote: escaped, so none can ping anyone from the report channel.
-    text = f"scope-bot nightly retraining\n```{escape(text[:3500])}```"
+    # The report quotes feedback texts users wrote: escaped, so none can ping anyone from the report channel, and
+    # neutralized, so no ``` in them can close the code block and format the rest.
+    text = f"scope-bot nightly retraining\n```{echo(text[:3500])}```"
     call = OutboxCall(
         method="chat.postMessage", payload={"channel": settings.report_channel, "text": text}, purpose="retrain_report"
     )
-    if not make_outbox(store, client, retry_seconds=settings.outbox_retry_seconds).send(call):
+    if not make_outbox(store, client, settings=settings).send(call):
         print("scope-bot: warning: retrain report not posted yet; the running bot retries it", file=sys.stderr)

@@ -1,4 +1,5 @@
-"""`scope-bot run` and `scope-bot serve`: connect the bot to Slack (Socket Mode or HTTP under gunicorn)."""
+"""`scope-bot run`, `serve` and `respond`: connect the bot to Slack (Socket Mode, or HTTP under gunicorn with a
+responder process beside the workers)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import sys
 
 from bot.cli.shell import cmd_shell
 from bot.db import Store
+from bot.errors import ConfigError
+from bot.serve.live_model import LiveClassifier
 from bot.settings import Settings, require_slack
 from bot.slack.preflight import BotIdentity, require_slack_works
-from model.classifier import Classifier
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     p.set_defaults(handler=cmd_serve)
 
+    p = sub.add_parser("respond", help="answer stored mentions and deliver queued Slack calls (serve starts it)")
+    p.set_defaults(handler=cmd_respond)
+
 
 def _preflight(settings: Settings, *, http: bool) -> BotIdentity:
     # Fail in the foreground with one clear line instead of in every gunicorn worker; the token is verified here,
@@ -33,9 +38,21 @@ def _preflight(settings: Settings, *, http: bool) -> BotIdentity:
     for check in checks:
         if not check.ok:
             print(f"scope-bot: warning: {check.detail}", file=sys.stderr)
-    Classifier.load(settings.model_dir, key=settings.model_key)
+    model = LiveClassifier(settings.model_dir, key=settings.model_key)  # falls back if `current` does not load
+    if model.degraded:
+        print(f"scope-bot: warning: {model.degraded}", file=sys.stderr)
     Store.open(settings.db_url).close()
     return identity
+
+
+def cmd_respond(args: argparse.Namespace, settings: Settings) -> int:
+    """The responder alone: answers the mentions web workers stored, delivers and retries the outbox."""
+    from bot.serve.responder import run_responder
+
+    if not settings.slack_bot_token:
+        raise ConfigError("SLACK_BOT_TOKEN is not set (the bot token, xoxb-...)")
+    run_responder(settings)
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,9 +1,9 @@
 """Persistence: the only package with SQL. One schema, migrations, one module per record type."""
 
 from bot.db.feedback import FEEDBACK_STATUSES, AcceptedFeedback, FeedbackItem
-from bot.db.outbox import OutboxCall, OutboxItem
+from bot.db.outbox import OutboxCall, OutboxEntry, OutboxItem
 from bot.db.quotes import QUOTE_STATUSES, NewQuote, QuoteRequest, StatusChange
-from bot.db.store import Store, Tx
+from bot.db.store import Records, Store, Tx
 from bot.db.verdicts import NewVerdict, VerdictPart, VerdictRecord
 
 __all__ = [
@@ -14,8 +14,10 @@ __all__ = [
     "NewQuote",
     "NewVerdict",
     "OutboxCall",
+    "OutboxEntry",
     "OutboxItem",
     "QuoteRequest",
+    "Records",
     "StatusChange",
     "Store",
     "Tx",

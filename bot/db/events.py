@@ -1,28 +1,83 @@
-"""Processed Slack event ids: a retried delivery is recognised and ignored."""
+"""Slack events received: a retried delivery is recognised and ignored; an event the bot answers waits in this
+inbox until the transaction that queues its reply marks it handled."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from bot.db.runner import Runner
 from bot.db.schema import processed_events
-from bot.db.timestamps import iso, iso_ago, utc_now
+from bot.db.timestamps import iso, iso_ago, iso_in, iso_precise, utc_now
+
+
+@dataclass(frozen=True)
+class InboxEvent:
+    key: str
+    received_at: str
+    payload: dict[str, Any]
 
 
 class Events:
     def __init__(self, run: Runner):
         self._run = run
 
-    def claim(self, key: str) -> bool:
-        """Record `key` as processed; False if it was already (a Slack retry or duplicate delivery)."""
+    def receive(self, key: str, payload: Mapping[str, Any]) -> bool:
+        """Store an event to be handled (one short INSERT, all an acknowledgement waits for); False if it was
+        received before."""
+        row = {"event_key": key, "received_at": iso_precise(utc_now()), "payload": json.dumps(payload)}
         try:
-            self._run(lambda c: c.execute(processed_events.insert().values(event_key=key, received_at=iso(utc_now()))))
+            self._run(lambda c: c.execute(processed_events.insert().values(**row)))
         except IntegrityError:
             return False
         return True
 
+    def mark_handled(self, key: str) -> bool:
+        """Mark a received event handled; False if it was already (by another worker, or the recovery task).
+        Run it in the transaction that writes what handling the event produced."""
+        update = (
+            processed_events.update()
+            .where(processed_events.c.event_key == key, processed_events.c.handled_at.is_(None))
+            .values(handled_at=iso(utc_now()))
+        )
+        return bool(self._run(lambda c: c.execute(update).rowcount))
+
+    def unhandled(self, *, older_than_seconds: float, limit: int = 20) -> list[InboxEvent]:
+        """Received events still not handled after `older_than_seconds` (their worker died), oldest first."""
+        query = (
+            sa.select(processed_events)
+            .where(
+                processed_events.c.handled_at.is_(None),
+                processed_events.c.payload.is_not(None),
+                processed_events.c.received_at < iso_in(seconds=-older_than_seconds),
+            )
+            .order_by(processed_events.c.received_at)
+            .limit(limit)
+        )
+        return self._run(
+            lambda c: [InboxEvent(r.event_key, r.received_at, json.loads(r.payload)) for r in c.execute(query)]
+        )
+
+    def waiting_count(self, *, older_than_seconds: float) -> int:
+        """How many received events are still not handled after `older_than_seconds`."""
+        query = (
+            sa.select(sa.func.count())
+            .select_from(processed_events)
+            .where(
+                processed_events.c.handled_at.is_(None),
+                processed_events.c.payload.is_not(None),
+                processed_events.c.received_at < iso_in(seconds=-older_than_seconds),
+            )
+        )
+        return self._run(lambda c: c.execute(query).scalar_one())
+
     def prune(self, *, older_than_days: float = 7) -> int:
-        """Forget event ids older than `older_than_days` (Slack retries within minutes); returns how many."""
+        """Forget events older than `older_than_days` (Slack retries within minutes); returns how many."""
         cutoff = iso_ago(days=older_than_days)
         return self._run(
             lambda c: c.execute(processed_events.delete().where(processed_events.c.received_at < cutoff)).rowcount

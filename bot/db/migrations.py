@@ -37,10 +37,52 @@ def add_columns(table: sa.Table, *columns: str) -> Callable[[Connection], None]:
     return apply
 
 
+def create(*items: sa.Table | sa.Index) -> Callable[[Connection], None]:
+    """A migration step creating tables or indexes as schema.py defines them."""
+
+    def apply(conn: Connection) -> None:
+        for item in items:
+            item.create(conn)
+
+    return apply
+
+
+def steps(*parts: Callable[[Connection], None]) -> Callable[[Connection], None]:
+    """Several steps as one migration."""
+
+    def apply(conn: Connection) -> None:
+        for part in parts:
+            part(conn)
+
+    return apply
+
+
+def _index(table: sa.Table, name: str) -> sa.Index:
+    return next(index for index in table.indexes if index.name == name)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", None),
     Migration(2, "outbox: calls given up for good", add_columns(schema.outbox, "failed_at")),
     Migration(3, "verdicts: why unsure, and the parts of a message", add_columns(schema.verdicts, "reason", "parts")),
+    Migration(
+        4,
+        "outbox: send once (attempted, parked, dedupe key); the event inbox; heartbeats",
+        steps(
+            add_columns(schema.outbox, "attempted_at", "parked_at", "dedupe_key"),
+            add_columns(schema.processed_events, "payload", "handled_at"),
+            create(
+                _index(schema.outbox, "ix_outbox_due"),
+                _index(schema.outbox, "ux_outbox_dedupe_key"),
+                schema.heartbeats,
+            ),
+        ),
+    ),
+    Migration(
+        5,
+        "feedback: flagged by the audit, and who withdrew it",
+        add_columns(schema.feedback, "flag_reason", "discarded_by", "discarded_at"),
+    ),
 )
 
 

@@ -1,4 +1,4 @@
-"""The outbox: Slack Web API calls stored first and delivered (and retried) afterwards."""
+"""The outbox: Slack Web API calls stored first and delivered (and retried) afterwards, each at most once."""
 
 from __future__ import annotations
 
@@ -15,25 +15,47 @@ from bot.db.schema import outbox
 from bot.db.timestamps import iso, iso_in, iso_precise, utc_now
 
 ERROR_CHARS = 2000
+PENDING, PARKED, FAILED, DONE = "pending", "parked", "failed", "done"
 
 
 @dataclass(frozen=True)
 class OutboxCall:
-    """A Slack Web API call to queue: method, its JSON payload, and what it is for."""
+    """A Slack Web API call to queue: method, its JSON payload, what it is for, and optionally a key that makes
+    a second call with the same key a no-op (one apology per event)."""
 
     method: str
     payload: dict[str, Any]
     purpose: str
+    dedupe_key: str | None = None
 
 
 @dataclass(frozen=True)
 class OutboxItem:
+    """A claimed call. `unconfirmed_since` is set when an earlier send may have reached Slack (a crash or a
+    timeout before the answer was stored): look for the message before sending it again."""
+
     id: int
     method: str
     payload: dict[str, Any]
     purpose: str
     purpose_id: int | None
     attempts: int
+    unconfirmed_since: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """A queued call as `scope-bot outbox list` and App Home show it."""
+
+    id: int
+    created_at: str
+    method: str
+    purpose: str
+    purpose_id: int | None
+    attempts: int
+    state: str  # pending | parked | failed | done
+    last_error: str | None
+    next_attempt_at: str
 
 
 def _row(call: OutboxCall, purpose_id: int | None) -> dict[str, Any]:
@@ -46,6 +68,7 @@ def _row(call: OutboxCall, purpose_id: int | None) -> dict[str, Any]:
         "purpose_id": purpose_id,
         "attempts": 0,
         "next_attempt_at": iso_precise(now),
+        "dedupe_key": call.dedupe_key,
     }
 
 
@@ -53,33 +76,72 @@ def _undelivered() -> list[sa.ColumnElement[bool]]:
     return [outbox.c.done_at.is_(None), outbox.c.failed_at.is_(None)]
 
 
+def _state(r: Any) -> str:
+    if r.done_at is not None:
+        return DONE
+    if r.failed_at is not None:
+        return FAILED
+    return PARKED if r.parked_at is not None else PENDING
+
+
 class Outbox:
     def __init__(self, run: Runner):
         self._run = run
 
     def enqueue(self, call: OutboxCall, *, purpose_id: int | None = None) -> int:
-        """Queue one call; returns its id."""
-        return self._run(lambda c: inserted_id(c.execute(outbox.insert().values(**_row(call, purpose_id)))))
+        """Queue one call; returns its id. With a dedupe key already queued, returns that call's id instead."""
+
+        def work(conn: Connection) -> int:
+            if call.dedupe_key is not None:
+                found = conn.execute(sa.select(outbox.c.id).where(outbox.c.dedupe_key == call.dedupe_key)).first()
+                if found is not None:
+                    return int(found.id)
+            return inserted_id(conn.execute(outbox.insert().values(**_row(call, purpose_id))))
+
+        return self._run(work)
+
+    def enqueue_claimed(self, call: OutboxCall, *, lease_seconds: float, purpose_id: int | None = None) -> OutboxItem:
+        """Queue one call already claimed (leased and marked attempted) by its caller, who sends it next: one write
+        fewer than enqueue and claim."""
+        row = {**_row(call, purpose_id), "next_attempt_at": iso_in(seconds=lease_seconds)}
+        row["attempted_at"] = iso_precise(utc_now())
+        item_id = self._run(lambda c: inserted_id(c.execute(outbox.insert().values(**row))))
+        return OutboxItem(
+            id=item_id,
+            method=call.method,
+            payload=call.payload,
+            purpose=call.purpose,
+            purpose_id=purpose_id,
+            attempts=0,
+        )
 
     def enqueue_many(self, calls: Iterable[OutboxCall], *, purpose_id: int | None = None) -> list[int]:
         """Queue several calls in order (in one transaction when run inside one); returns their ids."""
         return [self.enqueue(call, purpose_id=purpose_id) for call in calls]
 
     def claim(self, item_id: int, *, lease_seconds: float) -> OutboxItem | None:
-        """Take a due, undelivered call for sending: pushes its next attempt out by the lease, so no other
-        worker sends it meanwhile. None if it is not due, delivered, or claimed by someone else."""
-        now = iso_precise(utc_now())
-        lease = iso_in(seconds=lease_seconds)
+        """Take a due, undelivered call for sending and mark it attempted.
+
+        Pushes its next attempt out by the lease (a compare-and-set on the schedule, so of two workers only one
+        wins). None if it is not due, delivered, or claimed by someone else.
+        """
+        now = utc_now()
 
         def work(conn: Connection) -> OutboxItem | None:
-            claimed = conn.execute(
-                outbox.update()
-                .where(outbox.c.id == item_id, *_undelivered(), outbox.c.next_attempt_at <= now)
-                .values(next_attempt_at=lease)
-            ).rowcount
-            if not claimed:
+            r = conn.execute(
+                outbox.select().where(
+                    outbox.c.id == item_id, *_undelivered(), outbox.c.next_attempt_at <= iso_precise(now)
+                )
+            ).first()
+            if r is None:
                 return None
-            r = conn.execute(outbox.select().where(outbox.c.id == item_id)).one()
+            won = conn.execute(
+                outbox.update()
+                .where(outbox.c.id == item_id, outbox.c.next_attempt_at == r.next_attempt_at, *_undelivered())
+                .values(next_attempt_at=iso_in(seconds=lease_seconds), attempted_at=iso_precise(now))
+            ).rowcount
+            if not won:
+                return None
             return OutboxItem(
                 id=r.id,
                 method=r.method,
@@ -87,63 +149,141 @@ class Outbox:
                 purpose=r.purpose,
                 purpose_id=r.purpose_id,
                 attempts=r.attempts,
+                unconfirmed_since=r.attempted_at,
             )
 
         return self._run(work)
 
-    def claim_due(
+    def claim_next(
         self,
         *,
         lease_seconds: float,
-        limit: int = 20,
         purpose_id: int | None = None,
         purposes: Collection[str] | None = None,
-    ) -> list[OutboxItem]:
-        """Claim up to `limit` due calls, oldest first (see claim), optionally only those of one `purpose_id`
-        and `purposes`."""
+    ) -> OutboxItem | None:
+        """Claim the oldest due call (see claim), optionally only of one `purpose_id` and `purposes`.
+
+        One row per claim: a lease covers one send, so a slow Slack can never outlast the lease of a row still
+        waiting its turn behind others.
+        """
         query = (
             sa.select(outbox.c.id)
             .where(*_undelivered(), outbox.c.next_attempt_at <= iso_precise(utc_now()))
-            .order_by(outbox.c.id)
-            .limit(limit)
+            .order_by(outbox.c.next_attempt_at, outbox.c.id)
+            .limit(5)
         )
         if purpose_id is not None:
             query = query.where(outbox.c.purpose_id == purpose_id)
         if purposes is not None:
             query = query.where(outbox.c.purpose.in_(list(purposes)))
-        ids = self._run(lambda c: [r.id for r in c.execute(query)])
-        claimed = (self.claim(i, lease_seconds=lease_seconds) for i in ids)
-        return [item for item in claimed if item is not None]
+        for candidate in self._run(lambda c: [r.id for r in c.execute(query)]):
+            item = self.claim(candidate, lease_seconds=lease_seconds)
+            if item is not None:
+                return item
+        return None
+
+    def _update(self, item_id: int, **values: Any) -> None:
+        self._run(lambda c: c.execute(outbox.update().where(outbox.c.id == item_id).values(**values)))
 
     def done(self, item_id: int) -> None:
         """Mark a call as delivered."""
-        self._run(lambda c: c.execute(outbox.update().where(outbox.c.id == item_id).values(done_at=iso(utc_now()))))
+        self._update(item_id, done_at=iso(utc_now()))
 
-    def retry_later(self, item_id: int, *, error: str, retry_in: float, count_attempt: bool = True) -> None:
-        """Schedule the next attempt of a failed call; count_attempt=False when Slack only asked us to wait."""
-        attempts = outbox.c.attempts + 1 if count_attempt else outbox.c.attempts
-        update = (
-            outbox.update()
-            .where(outbox.c.id == item_id)
-            .values(attempts=attempts, last_error=error[:ERROR_CHARS], next_attempt_at=iso_in(seconds=retry_in))
+    def not_sent(self, item_id: int, *, error: str, retry_in: float, count_attempt: bool = True) -> None:
+        """Slack refused the call, so nothing was posted: try again in `retry_in` seconds (count_attempt=False
+        when Slack only asked us to wait)."""
+        self._update(
+            item_id,
+            attempts=outbox.c.attempts + 1 if count_attempt else outbox.c.attempts,
+            last_error=error[:ERROR_CHARS],
+            next_attempt_at=iso_in(seconds=retry_in),
+            attempted_at=None,
         )
-        self._run(lambda c: c.execute(update))
+
+    def unconfirmed(self, item_id: int, *, error: str, retry_in: float) -> None:
+        """The call may have reached Slack (no answer): try again later, looking for the message first."""
+        self._update(
+            item_id,
+            attempts=outbox.c.attempts + 1,
+            last_error=error[:ERROR_CHARS],
+            next_attempt_at=iso_in(seconds=retry_in),
+        )
+
+    def defer(self, item_id: int, *, seconds: float, unconfirmed_since: str | None) -> None:
+        """Hand a claimed call back untried, due in `seconds` (pacing), keeping what is known of earlier sends."""
+        self._update(item_id, next_attempt_at=iso_in(seconds=seconds), attempted_at=unconfirmed_since)
+
+    def park(self, item_id: int, *, error: str, retry_in: float) -> None:
+        """An auth or channel error: keep the call, retry it in `retry_in` seconds, and show it as parked."""
+        self._update(
+            item_id,
+            attempts=outbox.c.attempts + 1,
+            last_error=error[:ERROR_CHARS],
+            next_attempt_at=iso_in(seconds=retry_in),
+            parked_at=sa.func.coalesce(outbox.c.parked_at, iso(utc_now())),
+            attempted_at=None,
+        )
 
     def give_up(self, item_id: int, *, error: str) -> None:
-        """Mark a call as failed for good: it is never tried again."""
-        update = (
-            outbox.update()
-            .where(outbox.c.id == item_id)
-            .values(attempts=outbox.c.attempts + 1, last_error=error[:ERROR_CHARS], failed_at=iso(utc_now()))
+        """Mark a call as failed: not tried again unless re-queued with `requeue`."""
+        self._update(
+            item_id,
+            attempts=outbox.c.attempts + 1,
+            last_error=error[:ERROR_CHARS],
+            failed_at=iso(utc_now()),
+            attempted_at=None,
         )
-        self._run(lambda c: c.execute(update))
+
+    def requeue(self, item_ids: Collection[int] | None = None) -> int:
+        """Make parked or failed calls (all of them, or `item_ids`) due now with fresh attempts; returns how many."""
+        query = outbox.update().where(
+            outbox.c.done_at.is_(None), sa.or_(outbox.c.parked_at.is_not(None), outbox.c.failed_at.is_not(None))
+        )
+        if item_ids is not None:
+            query = query.where(outbox.c.id.in_(list(item_ids)))
+        query = query.values(parked_at=None, failed_at=None, attempts=0, next_attempt_at=iso_precise(utc_now()))
+        return self._run(lambda c: c.execute(query).rowcount)
+
+    def entries(self, *, states: Collection[str], purposes: Collection[str] | None = None) -> list[OutboxEntry]:
+        """Queued calls in `states` (pending, parked, failed, done), oldest first."""
+        conditions = {
+            PENDING: sa.and_(*_undelivered(), outbox.c.parked_at.is_(None)),
+            PARKED: sa.and_(*_undelivered(), outbox.c.parked_at.is_not(None)),
+            FAILED: sa.and_(outbox.c.done_at.is_(None), outbox.c.failed_at.is_not(None)),
+            DONE: outbox.c.done_at.is_not(None),
+        }
+        query = outbox.select().where(sa.or_(*(conditions[s] for s in states))).order_by(outbox.c.id)
+        if purposes is not None:
+            query = query.where(outbox.c.purpose.in_(list(purposes)))
+        return self._run(
+            lambda c: [
+                OutboxEntry(
+                    id=r.id,
+                    created_at=r.created_at,
+                    method=r.method,
+                    purpose=r.purpose,
+                    purpose_id=r.purpose_id,
+                    attempts=r.attempts,
+                    state=_state(r),
+                    last_error=r.last_error,
+                    next_attempt_at=r.next_attempt_at,
+                )
+                for r in c.execute(query)
+            ]
+        )
+
+    def _count(self, *conditions: sa.ColumnElement[bool]) -> int:
+        query = sa.select(sa.func.count()).select_from(outbox).where(*conditions)
+        return self._run(lambda c: c.execute(query).scalar_one())
 
     def pending_count(self) -> int:
-        """Calls not yet delivered and still being tried."""
-        query = sa.select(sa.func.count()).select_from(outbox).where(*_undelivered())
-        return self._run(lambda c: c.execute(query).scalar_one())
+        """Calls not yet delivered and being tried (parked ones included)."""
+        return self._count(*_undelivered())
+
+    def parked_count(self) -> int:
+        """Calls held back by an auth or channel error."""
+        return self._count(*_undelivered(), outbox.c.parked_at.is_not(None))
 
     def failed_count(self) -> int:
-        """Calls given up for good (a permanent Slack error, or too many attempts)."""
-        query = sa.select(sa.func.count()).select_from(outbox).where(outbox.c.failed_at.is_not(None))
-        return self._run(lambda c: c.execute(query).scalar_one())
+        """Calls given up (a permanent Slack error, or too many attempts) and not re-queued."""
+        return self._count(outbox.c.done_at.is_(None), outbox.c.failed_at.is_not(None))

@@ -24,6 +24,10 @@ processed_events = sa.Table(
     metadata,
     sa.Column("event_key", sa.String(200), primary_key=True),
     sa.Column("received_at", _TIME, nullable=False),
+    # The inbox: an event the bot answers is stored (JSON) before Slack gets its acknowledgement, and marked
+    # handled in the transaction that queues its reply; one a worker died on is handled by the recovery task.
+    sa.Column("payload", sa.Text),
+    sa.Column("handled_at", _TIME),
 )
 
 verdicts = sa.Table(
@@ -94,6 +98,11 @@ feedback = sa.Table(
     sa.Column("reviewed_by", _SLACK_ID),
     sa.Column("reviewed_at", _TIME),
     sa.Column("dedupe_key", sa.String(200), unique=True),
+    # Why the audit held the item for review: it contradicts a confident prediction of the model of the time.
+    sa.Column("flag_reason", sa.Text),
+    # Who withdrew the item (a reviewer's discard, or `feedback discard` of accepted feedback), and when.
+    sa.Column("discarded_by", _SLACK_ID),
+    sa.Column("discarded_at", _TIME),
     sa.Index("ix_feedback_status", "status"),
 )
 
@@ -111,4 +120,21 @@ outbox = sa.Table(
     sa.Column("next_attempt_at", _TIME, nullable=False),
     sa.Column("done_at", _TIME),
     sa.Column("failed_at", _TIME),
+    # Set when a send starts, cleared when Slack definitely did not take it: a row still marked after a crash or
+    # a timeout may have been posted, so the channel is searched for it before it is sent again.
+    sa.Column("attempted_at", _TIME),
+    # An auth or channel error (invalid_auth, not_in_channel ...): retried with a long backoff until fixed.
+    sa.Column("parked_at", _TIME),
+    # One queued call per key (e.g. one apology per Slack event, however often Slack retries it).
+    sa.Column("dedupe_key", sa.String(200)),
+    sa.Index("ix_outbox_due", "next_attempt_at"),
+    sa.Index("ux_outbox_dedupe_key", "dedupe_key", unique=True),
+)
+
+# One row per serving process, written by /healthz: proves the database still takes writes (a full disk does not).
+heartbeats = sa.Table(
+    "heartbeats",
+    metadata,
+    sa.Column("worker", sa.String(80), primary_key=True),
+    sa.Column("at", _TIME, nullable=False),
 )

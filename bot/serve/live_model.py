@@ -9,7 +9,7 @@ from pathlib import Path
 
 from model.artifacts import ModelStore
 from model.classifier import Classifier
-from model.errors import ArtifactError
+from model.errors import ArtifactError, ModelNotFoundError
 from model.prediction import Prediction
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,40 @@ class LiveClassifier:
         self.store = ModelStore(model_dir, key=key)
         self.labels = frozenset(labels) if labels is not None else None
         self._lock = threading.Lock()
-        self._classifier = self._checked(Classifier.load(model_dir, key=key))
         self._failed_version: str | None = None
+        # Why the model serving is not the one `current` names (None when it is): /healthz reports it.
+        self.degraded: str | None = None
+        try:
+            self._classifier = self._checked(Classifier.load(model_dir, key=key))
+        except ModelNotFoundError:
+            raise
+        except ArtifactError as exc:
+            self._classifier = self._fall_back(exc)
+
+    def _fallback_candidates(self) -> list[str]:
+        try:
+            return self.store.history()
+        except ArtifactError:
+            # The pointer itself is unreadable, and with it the history: any version no gate rejected, newest first.
+            manifests = reversed(self.store.versions())
+            return [m.version for m in manifests if (m.notes.get("gate") or {}).get("promoted", True)]
+
+    def _fall_back(self, failure: ArtifactError) -> Classifier:
+        """A worker must come up even when `current` is damaged: serve the newest earlier version that verifies."""
+        for version in self._fallback_candidates():
+            try:
+                classifier = self._checked(Classifier.load(self.store.version_dir(version), key=self.store.key))
+            except ArtifactError as exc:
+                log.error("model fallback: version %s does not load either: %s", version, exc)
+                continue
+            try:
+                self._failed_version = self.store.current_version()
+            except ArtifactError:
+                self._failed_version = None
+            self.degraded = f"the current model does not load ({failure}); serving {version} instead"
+            log.error("model: %s", self.degraded)
+            return classifier
+        raise failure
 
     def _checked(self, classifier: Classifier) -> Classifier:
         unknown = set(classifier.label_info) - self.labels if self.labels is not None else set()
@@ -75,7 +107,10 @@ class LiveClassifier:
             except ArtifactError as exc:
                 log.error("model reload: cannot read current pointer: %s", exc)
                 return False
-            if wanted is None or wanted == self._classifier.version or wanted == self._failed_version:
+            if wanted == self._classifier.version:
+                self.degraded = None  # e.g. rolled back to the version the fallback chose
+                return False
+            if wanted is None or wanted == self._failed_version:
                 return False
             try:
                 fresh = self._checked(Classifier.load(self.store.version_dir(wanted), key=self.store.key))
@@ -88,6 +123,7 @@ class LiveClassifier:
             log.info("model reload: %s -> %s", self._classifier.version, fresh.version)
             self._classifier = fresh
             self._failed_version = None
+            self.degraded = None
             return True
         finally:
             self._lock.release()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.db import FeedbackItem, Store
+from bot.db import FeedbackItem, OutboxEntry, Store
+from bot.db.outbox import FAILED, PARKED
+from bot.services.quotes import STAFF_POST
 
 OVERVIEW_DAYS = 7
 REVIEW_QUEUE_ITEMS = 20
@@ -16,14 +18,23 @@ class Overview:
     verdict_counts: dict[str, int]
     quote_count: int
     pending_feedback: tuple[FeedbackItem, ...]  # empty unless asked for (reviewers only)
+    # Also for reviewers only: Slack calls held back by an auth or channel error or given up, and the quote
+    # requests whose staff post is among them (staff would otherwise never see those requests).
+    stuck_calls: tuple[OutboxEntry, ...] = ()
+    undelivered_quotes: tuple[str, ...] = ()
 
 
 def overview(store: Store, *, with_review_queue: bool, days: int = OVERVIEW_DAYS) -> Overview:
     """The last `days` days; the oldest pending feedback too when `with_review_queue`."""
     pending = store.feedback.find(status="pending", limit=REVIEW_QUEUE_ITEMS) if with_review_queue else []
+    stuck = store.outbox.entries(states=(PARKED, FAILED)) if with_review_queue else []
+    staff_posts = {e.purpose_id for e in stuck if e.purpose == STAFF_POST}
+    refs = [q.ref for q in store.quotes.find() if q.id in staff_posts] if staff_posts else []
     return Overview(
         days=days,
         verdict_counts=store.verdicts.counts(days=days),
         quote_count=store.quotes.count(days=days),
         pending_feedback=tuple(pending),
+        stuck_calls=tuple(stuck),
+        undelivered_quotes=tuple(sorted(refs)),
     )

@@ -14,7 +14,9 @@ from bot.services.quotes import (
     Announce,
     note_delivery,
 )
+from bot.settings import Settings
 from bot.slack.outbox import Outbox
+from bot.slack.pacing import ChannelPacer
 from bot.slack.ui.quotes import quote_confirmation, quote_staff_blocks, quote_staff_text, quote_status_update
 from model.catalog import Catalog
 
@@ -65,11 +67,13 @@ def deliver_quote_calls(outbox: Outbox, quote: QuoteRequest) -> int:
     return outbox.flush(purpose_id=quote.id, purposes=QUOTE_PURPOSES)
 
 
-def make_outbox(store: Store, client: WebClient, *, retry_seconds: float) -> Outbox:
-    """The bot's outbox: delivered staff posts are remembered on their quote request."""
+def make_outbox(store: Store, client: WebClient, *, settings: Settings) -> Outbox:
+    """The bot's outbox: posts paced per channel; delivered staff posts are remembered on their quote request."""
     return Outbox(
         store,
         client,
-        retry_seconds=retry_seconds,
+        retry_seconds=settings.outbox_retry_seconds,
         on_delivered=lambda item, response: note_delivery(store, item, response),
+        pacer=ChannelPacer(settings.channel_pace_seconds),
+        api_url=settings.slack_api_url,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,6 +23,8 @@ class ServingClassifier(Protocol):
 
     def classify(self, text: str) -> Prediction: ...
 
+    def classify_many(self, texts: Sequence[str]) -> list[Prediction]: ...
+
     def snapshot(self) -> Classifier: ...
 
 
@@ -33,6 +36,9 @@ class Deps:
     catalog: Catalog
     outbox: Outbox
     reviewers: Reviewers
+    # False under `scope-bot serve`: a web worker only stores a mention and acknowledges it; the responder process
+    # answers (so classifying never holds up an acknowledgement). True in one-process set-ups and tests.
+    answer_inline: bool = True
 
     def triage(self, text: str, *, source: str, where: Where) -> Triage:
         """triage_message with this app's classifier, catalog and store."""

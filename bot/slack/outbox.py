@@ -1,4 +1,4 @@
-"""Slack Web API calls that must not be lost: stored first, sent at once, retried later if Slack fails."""
+"""Slack calls that must not be lost nor sent twice: stored first, sent at once, retried later if Slack fails."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.webhook import WebhookClient
 
 from bot.db import OutboxCall, OutboxItem, Store
+from bot.slack.pacing import ChannelPacer
+from bot.slack.replies import POST, RESPOND, slack_host
+from bot.slack.sent_check import find_posted, tagged
 
 log = logging.getLogger(__name__)
 
@@ -18,26 +22,40 @@ MAX_BACKOFF_SECONDS = 3600.0
 MAX_ATTEMPTS = 12
 # Rate limited without saying how long: Slack's documented windows are per minute.
 DEFAULT_RATE_LIMIT_WAIT = 60.0
-# Slack errors that no retry can fix: the call is given up at once (and logged) instead of retried forever.
+# An auth or channel error is fixed by a person (a new token, an invite), not by waiting: retried every so often
+# (and at once after `scope-bot outbox retry`), never given up.
+PARK_RETRY_SECONDS = 900.0
+PARK_ERRORS = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "account_inactive",
+        "missing_scope",
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "team_access_not_granted",
+    }
+)
+# Errors that say the call itself is wrong: no retry and no person can make it work as it is.
 PERMANENT_ERRORS = frozenset(
     {
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
         "invalid_blocks",
         "invalid_arguments",
+        "invalid_metadata_format",
+        "invalid_metadata_schema",
         "msg_too_long",
         "no_text",
         "user_not_found",
         "cannot_dm_bot",
-        "account_inactive",
-        "invalid_auth",
-        "token_revoked",
-        "missing_scope",
         "message_not_found",
         "cant_update_message",
     }
 )
+# Methods that post a new message: what the history check can find, and what the pacer spaces out.
+POSTING_METHODS = frozenset({POST})
 
 
 def _slack_error(exc: SlackApiError) -> str:
@@ -61,12 +79,26 @@ def _retry_after(exc: SlackApiError) -> float | None:
         return DEFAULT_RATE_LIMIT_WAIT
 
 
+def _may_have_posted(exc: SlackApiError) -> bool:
+    # A 5xx can come after Slack stored the message; an `ok: false` answer with HTTP 200 or 429 means it did not.
+    response = exc.response
+    return response is None or response.status_code >= 500
+
+
+class _RefusedError(Exception):
+    """A call that can never be delivered as it is (a response_url expired or off Slack's hosts)."""
+
+
+class _UncheckedError(Exception):
+    """The channel could not be searched for an earlier send (a transient error)."""
+
+
 # Told of every delivered call with Slack's response (e.g. to remember where a post landed).
 DeliveryHook = Callable[[OutboxItem, Mapping[str, Any]], None]
 
 
 class Outbox:
-    """Durable delivery of Slack calls (quote posts, confirmations, status notices, reports)."""
+    """Durable delivery of Slack calls: replies, quote posts, confirmations, status notices, reports."""
 
     def __init__(
         self,
@@ -75,80 +107,144 @@ class Outbox:
         *,
         retry_seconds: float = 60.0,
         on_delivered: DeliveryHook | None = None,
+        pacer: ChannelPacer | None = None,
+        api_url: str = "",
     ):
         self.store = store
         self.client = client
         self.retry_seconds = retry_seconds
         self.on_delivered = on_delivered
-        # A claim must outlast one HTTP attempt, or a parallel flush could send the same call a second time.
-        self.lease_seconds = max(retry_seconds, float(client.timeout or 30) + 5)
+        self.pacer = pacer or ChannelPacer(0.0)
+        self.api_url = api_url or client.base_url
+        # A claim covers one row: a history check and a send, each at most one client timeout.
+        self.lease_seconds = 2 * float(client.timeout or 30) + 5
 
     def send(self, call: OutboxCall, *, purpose_id: int | None = None) -> bool:
         """Store the call, then try it now; True if delivered, False if it waits for a retry."""
-        item_id = self.store.outbox.enqueue(call, purpose_id=purpose_id)
+        return self.deliver(self.store.outbox.enqueue(call, purpose_id=purpose_id))
+
+    def deliver(self, item_id: int) -> bool:
+        """Try one stored call now (unless another worker has it); True if delivered."""
         item = self.store.outbox.claim(item_id, lease_seconds=self.lease_seconds)
         return self._deliver(item) if item else False
 
-    def flush(self, *, purpose_id: int | None = None, purposes: Collection[str] | None = None) -> int:
-        """Try every due call once, or only those of `purpose_id` / `purposes` (claimed with a lease, so
-        parallel workers never send one twice); returns how many were delivered."""
+    def deliver_claimed(self, item: OutboxItem) -> bool:
+        """Send a call the caller queued already claimed (bot.db.outbox.Outbox.enqueue_claimed); True if delivered."""
+        return self._deliver(item)
+
+    def flush(self, *, purpose_id: int | None = None, purposes: Collection[str] | None = None, limit: int = 100) -> int:
+        """Try due calls one at a time, oldest first, or only those of `purpose_id` / `purposes`; returns how
+        many were delivered."""
         delivered = 0
-        for item in self.store.outbox.claim_due(
-            lease_seconds=self.lease_seconds, purpose_id=purpose_id, purposes=purposes
-        ):
+        for _ in range(limit):
+            item = self.store.outbox.claim_next(
+                lease_seconds=self.lease_seconds, purpose_id=purpose_id, purposes=purposes
+            )
+            if item is None:
+                break
             delivered += self._deliver(item)
         return delivered
 
     def _deliver(self, item: OutboxItem) -> bool:
+        if item.method in POSTING_METHODS:
+            wait = self.pacer.wait_for(item.payload.get("channel"))
+            if wait > 0:
+                self.store.outbox.defer(item.id, seconds=wait, unconfirmed_since=item.unconfirmed_since)
+                return False
         try:
-            response = self.client.api_call(item.method, json=item.payload)
+            if item.method == RESPOND:
+                self._respond(item)
+                response: Mapping[str, Any] = {}
+            elif item.method in POSTING_METHODS:
+                found = self._posted_before(item) if item.unconfirmed_since else None
+                if found is None:
+                    answer = self.client.api_call(item.method, json=tagged(item.payload, item.id))
+                    found = answer.data if isinstance(answer.data, dict) else {}
+                response = found
+            else:
+                answer = self.client.api_call(item.method, json=item.payload)
+                response = answer.data if isinstance(answer.data, dict) else {}
+        except _UncheckedError as exc:
+            # It may be in the channel already: keep it marked unconfirmed, so the next try looks again.
+            log.warning("outbox #%d: could not search the channel for an earlier send, retrying: %s", item.id, exc)
+            self.store.outbox.unconfirmed(item.id, error=str(exc), retry_in=self.retry_seconds)
+            return False
+        except _RefusedError as exc:
+            log.error("outbox #%d (%s) failed for good: %s", item.id, item.purpose, exc)
+            self.store.outbox.give_up(item.id, error=str(exc))
+            return False
         except SlackApiError as exc:
-            self._failed(item, exc, permanent=_slack_error(exc) in PERMANENT_ERRORS, retry_after=_retry_after(exc))
+            self._failed(item, exc, error=_slack_error(exc))
             return False
         except (SlackClientError, OSError) as exc:
-            self._failed(item, exc, permanent=False, retry_after=None)
+            self._failed(item, exc, error="")
             return False
         self.store.outbox.done(item.id)
         if self.on_delivered is not None:
-            self.on_delivered(item, response.data if isinstance(response.data, dict) else {})
+            self.on_delivered(item, response)
         return True
 
-    def _failed(self, item: OutboxItem, exc: Exception, *, permanent: bool, retry_after: float | None) -> None:
+    def _posted_before(self, item: OutboxItem) -> Mapping[str, Any] | None:
+        """Slack's copy of an earlier send of `item`, or None to send it; raises _UncheckedError when that cannot be
+        known for now."""
+        try:
+            found = find_posted(self.client, item)
+        except SlackApiError as exc:
+            error = _slack_error(exc)
+            if error in PARK_ERRORS or error in PERMANENT_ERRORS:
+                # Without the history scopes (or the channel) the check can never succeed: better a possible
+                # duplicate than a reply that never comes.
+                log.warning("outbox #%d: cannot search the channel for an earlier send (%s); sending", item.id, error)
+                return None
+            raise _UncheckedError(str(exc)) from exc
+        except (SlackClientError, OSError) as exc:
+            raise _UncheckedError(str(exc)) from exc
+        if found is not None:
+            log.info("outbox #%d was posted before its answer was stored; not posting it again", item.id)
+        return found
+
+    def _respond(self, item: OutboxItem) -> None:
+        url = str(item.payload.get("url") or "")
+        if not slack_host(url, api_url=self.api_url):
+            # Checked when queued too; a stored row must not become a request to wherever it points either.
+            raise _RefusedError(f"response_url off Slack's hosts: {url[:100]}")
+        answer = WebhookClient(url, timeout=self.client.timeout).send_dict(dict(item.payload.get("message") or {}))
+        if answer.status_code in (404, 410):
+            raise _RefusedError(f"response_url answered {answer.status_code} (expired or used up)")
+        if answer.status_code >= 400:
+            raise SlackClientError(f"response_url answered {answer.status_code}: {answer.body[:200]}")
+
+    def _failed(self, item: OutboxItem, exc: Exception, *, error: str) -> None:
+        outbox = self.store.outbox
+        where = f"slack call {item.method} for {item.purpose} #{item.purpose_id} (outbox #{item.id})"
+        retry_after = _retry_after(exc) if isinstance(exc, SlackApiError) else None
         if retry_after is not None:
             # Being rate limited says nothing about the call itself: wait as asked, without using up an attempt.
-            log.warning(
-                "slack call %s for %s #%s (outbox #%d) rate limited, retrying in %.0fs",
-                item.method,
-                item.purpose,
-                item.purpose_id,
-                item.id,
-                retry_after,
-            )
-            self.store.outbox.retry_later(item.id, error=str(exc), retry_in=retry_after, count_attempt=False)
+            log.warning("%s rate limited, retrying in %.0fs", where, retry_after)
+            outbox.not_sent(item.id, error=str(exc), retry_in=retry_after, count_attempt=False)
             return
-        attempt = item.attempts + 1
-        if permanent or attempt >= MAX_ATTEMPTS:
-            reason = "permanent error" if permanent else f"{attempt} attempts"
+        if error in PERMANENT_ERRORS:
+            log.error("%s failed for good (%s): %s", where, error, exc)
+            outbox.give_up(item.id, error=str(exc))
+            return
+        if error in PARK_ERRORS:
             log.error(
-                "slack call %s for %s #%s (outbox #%d) failed for good (%s): %s",
-                item.method,
-                item.purpose,
-                item.purpose_id,
-                item.id,
-                reason,
+                "%s parked (%s), retrying every %.0fs or after 'scope-bot outbox retry': %s",
+                where,
+                error,
+                PARK_RETRY_SECONDS,
                 exc,
             )
-            self.store.outbox.give_up(item.id, error=str(exc))
+            outbox.park(item.id, error=str(exc), retry_in=PARK_RETRY_SECONDS)
+            return
+        attempt = item.attempts + 1
+        if attempt >= MAX_ATTEMPTS:
+            log.error("%s failed %d times, given up (re-queue with 'scope-bot outbox retry'): %s", where, attempt, exc)
+            outbox.give_up(item.id, error=str(exc))
             return
         backoff = min(self.retry_seconds * (2**item.attempts), MAX_BACKOFF_SECONDS)
-        log.warning(
-            "slack call %s for %s #%s (outbox #%d) failed (attempt %d), retrying in %.0fs: %s",
-            item.method,
-            item.purpose,
-            item.purpose_id,
-            item.id,
-            attempt,
-            backoff,
-            exc,
-        )
-        self.store.outbox.retry_later(item.id, error=str(exc), retry_in=backoff)
+        log.warning("%s failed (attempt %d), retrying in %.0fs: %s", where, attempt, backoff, exc)
+        if isinstance(exc, SlackApiError) and not _may_have_posted(exc):
+            outbox.not_sent(item.id, error=str(exc), retry_in=backoff)
+        else:
+            outbox.unconfirmed(item.id, error=str(exc), retry_in=backoff)

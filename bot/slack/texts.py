@@ -54,6 +54,10 @@ STRINGS = {
         "feedback_wrong": "Falsche Zeile …",
         "feedback_thanks": "Danke! Dein Feedback ist gespeichert.",
         "feedback_thanks_pending": "Danke! Dein Feedback ist gespeichert und wird von einem Reviewer geprüft.",
+        "feedback_thanks_flagged": (
+            "Danke! Dein Feedback widerspricht einer sicheren Einschätzung des Modells; es zählt erst, "
+            "wenn ein Reviewer es bestätigt (App Home oder `scope-bot feedback review`)."
+        ),
         "feedback_duplicate": "Dein Feedback zu dieser Antwort war schon gespeichert.",
         "apology": (
             "Entschuldigung, da ist bei mir etwas schiefgegangen. Bitte versuch es gleich noch einmal "
@@ -75,6 +79,14 @@ STRINGS = {
         ),
         "quote_status_changed": "Update zu deiner Angebotsanfrage *{ref}*: {status}.",
         "quote_status_staff_only": "Nur Support-Mitarbeiter können den Status einer Angebotsanfrage ändern.",
+        "quote_status_already": "Angebotsanfrage *{ref}* ist schon *{status}*{by}. Es wurde nichts geändert.",
+        "quote_status_by": " (von <@{user}>)",
+        "quote_status_not_new": "Eine Angebotsanfrage kann nicht auf „neu“ zurückgesetzt werden.",
+        "quote_status_invalid": "Dieser Knopf ist ungültig. Es wurde nichts geändert.",
+        "quote_status_unverified": (
+            "Ich konnte bei Slack nicht prüfen, ob du Angebotsanfragen ändern darfst, daher wurde nichts geändert. "
+            "Bitte versuch es gleich noch einmal."
+        ),
         "err_what": "Bitte beschreibe in mindestens 10 Zeichen, was gemacht werden soll.",
         "err_timeline": "Bitte gib einen Zeitrahmen an.",
         "err_contact": "Bitte gib eine E-Mail-Adresse oder Telefonnummer an.",
@@ -106,6 +118,10 @@ STRINGS = {
         "feedback_wrong": "Wrong row …",
         "feedback_thanks": "Thanks! Your feedback is stored.",
         "feedback_thanks_pending": "Thanks! Your feedback is stored and will be checked by a reviewer.",
+        "feedback_thanks_flagged": (
+            "Thanks! Your feedback contradicts a confident answer of the model, so it counts only once a reviewer "
+            "confirms it (App Home or `scope-bot feedback review`)."
+        ),
         "feedback_duplicate": "Your feedback on this answer was already stored.",
         "apology": "Sorry, something went wrong on my side. Please try again in a moment or contact support.",
         "truncated": "(truncated)",
@@ -124,6 +140,14 @@ STRINGS = {
         ),
         "quote_status_changed": "Update on your quote request *{ref}*: {status}.",
         "quote_status_staff_only": "Only support staff can change the status of a quote request.",
+        "quote_status_already": "Quote request *{ref}* is already *{status}*{by}. Nothing was changed.",
+        "quote_status_by": " (by <@{user}>)",
+        "quote_status_not_new": "A quote request cannot be set back to new.",
+        "quote_status_invalid": "This button is not valid. Nothing was changed.",
+        "quote_status_unverified": (
+            "I could not check with Slack whether you may change quote requests, so nothing was changed. "
+            "Please try again in a moment."
+        ),
         "err_what": "Please describe in at least 10 characters what should be done.",
         "err_timeline": "Please give a timeline.",
         "err_contact": "Please give an email address or phone number.",
@@ -136,6 +160,16 @@ QUOTE_STATUS_LABEL = {
     "de": {"new": "neu", "feasible": "machbar", "quote_sent": "Angebot verschickt", "declined": "abgelehnt"},
     "en": {"new": "new", "feasible": "feasible", "quote_sent": "quote sent", "declined": "declined"},
 }
+
+
+def known_lang(lang: object, *, default: str = "en") -> str:
+    """`lang` if the bot speaks it, else `default`: a language read back from a payload is never trusted."""
+    return lang if isinstance(lang, str) and lang in STRINGS else default
+
+
+def status_label(lang: str, status: str) -> str:
+    """A quote status for people, in `lang` (English for a language the bot does not speak)."""
+    return QUOTE_STATUS_LABEL[known_lang(lang)][status]
 
 
 def t(lang: str, key: str, **values: str) -> str:
@@ -154,19 +188,36 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# Slack's mrkdwn markers: *bold*, _italic_, ~strike~, `code` and ``` fences.
+_MARKERS = str.maketrans({c: f"\u200b{c}\u200b" for c in "*_~`"})
+
+
+def neutralize(text: str) -> str:
+    """Text whose mrkdwn markers show as typed: a zero-width space on each side of every *, _, ~ and `, so no
+    pair of them formats anything and no fence can close a code block (invisible when read, kept when copied)."""
+    return text.translate(_MARKERS)
+
+
+def echo(text: str) -> str:
+    """User text for a mrkdwn field: escaped (no mention, @channel or link) and neutralized (no formatting)."""
+    return neutralize(escape(text))
+
+
 def excerpt(text: str, *, limit: int, lang: str) -> str:
-    """Slack message text cut to `limit` characters and escaped for echoing in a reply.
+    """Slack message text on one line, cut to `limit` characters, for echoing in a reply (see echo).
 
     Slack delivers &, < and > already as entities; they are decoded first so they are escaped exactly once.
     """
     text = " ".join(html.unescape(text).split())
     if len(text) > limit:
         text = text[:limit].rstrip() + " … " + t(lang, "truncated")
-    return escape(text)
+    return echo(text)
 
 
 def feedback_reply(outcome: FeedbackOutcome) -> str:
     """What a user is told after giving feedback on an answer."""
     if not outcome.created:
         return t(outcome.lang, "feedback_duplicate")
-    return t(outcome.lang, "feedback_thanks" if outcome.trusted else "feedback_thanks_pending")
+    if not outcome.trusted:
+        return t(outcome.lang, "feedback_thanks_pending")
+    return t(outcome.lang, "feedback_thanks_flagged" if outcome.item.flagged else "feedback_thanks")

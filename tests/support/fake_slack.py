@@ -5,6 +5,7 @@ Runs a real HTTP server on 127.0.0.1; point SLACK_API_URL at `fake.api_url`. Use
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -24,6 +25,18 @@ class Call:
     params: dict[str, Any]
     path: str
 
+    @property
+    def untagged(self) -> dict[str, Any]:
+        """The params without the outbox's id tag (bot.slack.sent_check), as the listener built them."""
+        metadata = self.params.get("metadata")
+        if not metadata:
+            return self.params
+        event_payload = {k: v for k, v in metadata["event_payload"].items() if k != "scope_bot_outbox_id"}
+        rest = {k: v for k, v in self.params.items() if k != "metadata"}
+        if not event_payload and metadata["event_type"] == "scope_bot_message":
+            return rest
+        return {**rest, "metadata": {**metadata, "event_payload": event_payload}}
+
 
 class FakeSlack:
     """Context manager: `with FakeSlack() as slack: ... slack.calls_to("chat.postMessage")`."""
@@ -32,9 +45,16 @@ class FakeSlack:
         self.calls: list[Call] = []  # answered calls
         self.attempts: list[str] = []  # the method of every request, including those answered with an injected failure
         self.usergroup_members: dict[str, list[str]] = {}
+        # conversations.members answers: channel id -> member ids, paged by `limit` (an unknown channel: not found)
+        self.channel_members: dict[str, list[str]] = {}
         # conversations.info answers: channel id -> fields (default: a public channel the bot is in)
         self.channels: dict[str, dict[str, Any]] = {}
         self.socket_mode_url = ""  # what apps.connections.open hands out (a local WebSocket server)
+        # Every message posted, as conversations.history/replies return them (a post to a user id lands in "D<id>").
+        self.messages: list[dict[str, Any]] = []
+        self.latency = 0.0  # seconds every Web API answer is held back (a slow Slack)
+        self._accepted_failures: dict[str, tuple[int, int, str]] = {}
+        self._outages: dict[str, tuple[float, int, str, dict[str, str]]] = {}
         self._failures: dict[str, tuple[int, int, str, dict[str, str]]] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Condition()
@@ -61,7 +81,9 @@ class FakeSlack:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                # The caller may have given up (a timeout, or a worker killed by a test): Slack would not notice.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(data)
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -107,17 +129,75 @@ class FakeSlack:
         with self._lock:
             self._failures[method] = (times, status, error, headers)
 
+    def outage(
+        self,
+        method: str,
+        *,
+        seconds: float,
+        status: int = 500,
+        error: str = "fatal_error",
+        retry_after: int | None = None,
+    ) -> None:
+        """Answer every call of `method` with `error` for the next `seconds` (a Slack outage or a rate limit)."""
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        with self._lock:
+            self._outages[method] = (time.monotonic() + seconds, status, error, headers)
+
+    def fail_after_accepting(
+        self, method: str, *, times: int = 1, status: int = 500, error: str = "fatal_error"
+    ) -> None:
+        """Carry out the next `times` calls of `method` (a post is stored and shows in history) but answer them
+        with an error, as when Slack times out after storing a message."""
+        with self._lock:
+            self._accepted_failures[method] = (times, status, error)
+
     def _handle(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
         method = "response_url" if path.startswith("/response/") else path.removeprefix("/api/")
+        if self.latency and method != "response_url":
+            time.sleep(self.latency)
         with self._lock:
             self.attempts.append(method)
+            until, status, error, headers = self._outages.get(method, (0.0, 500, "", {}))
+            if time.monotonic() < until:
+                return status, {"ok": False, "error": error}, headers
             times, status, error, headers = self._failures.get(method, (0, 500, "", {}))
             if times > 0:
                 self._failures[method] = (times - 1, status, error, headers)
                 return status, {"ok": False, "error": error}, headers
             self.calls.append(Call(method=method, params=params, path=path))
+            answer = self._answer(method, params)
             self._lock.notify_all()
-        return 200, self._answer(method, params), {}
+            times, status, error = self._accepted_failures.get(method, (0, 500, ""))
+            if times > 0:
+                self._accepted_failures[method] = (times - 1, status, error)
+                return status, {"ok": False, "error": error}, {}
+        return 200, answer, {}
+
+    def _post(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        if channel[:1] in ("U", "W"):
+            channel = "D" + channel
+        ts = f"{time.time():.6f}"
+        while any(m["ts"] == ts for m in self.messages):  # unique, and ordered like Slack's
+            ts = f"{float(ts) + 0.000001:.6f}"
+        message = {"channel": channel, "ts": ts, "text": params.get("text"), "thread_ts": params.get("thread_ts")}
+        if params.get("metadata"):
+            message["metadata"] = params["metadata"]
+        self.messages.append(message)
+        return {"ok": True, "channel": channel, "ts": ts, "message": {"text": params.get("text")}}
+
+    def _history(self, params: dict[str, Any], *, thread: bool) -> dict[str, Any]:
+        channel, oldest = params.get("channel"), float(params.get("oldest") or 0)
+        found = [
+            m
+            for m in self.messages
+            if m["channel"] == channel
+            and float(m["ts"]) >= oldest
+            and (m.get("thread_ts") == params.get("ts") if thread else not m.get("thread_ts"))
+        ]
+        if not params.get("include_all_metadata"):
+            found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
+        return {"ok": True, "messages": list(reversed(found)), "response_metadata": {"next_cursor": ""}}
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
@@ -130,7 +210,15 @@ class FakeSlack:
                 "user_id": BOT_USER_ID,
                 "bot_id": "B0001",
             }
-        if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+        if method == "chat.postMessage":
+            return self._post(params)
+        if method == "conversations.history":
+            return self._history(params, thread=False)
+        if method == "conversations.replies":
+            return self._history(params, thread=True)
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(params.get("users"))}}
+        if method in ("chat.update", "chat.postEphemeral"):
             ts = params.get("ts") or f"{int(time.time())}.{next(self._ts):06d}"
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"text": params.get("text")}}
         if method == "apps.connections.open":
@@ -149,6 +237,17 @@ class FakeSlack:
             return {"ok": True, "channel": {**info, **(self.channels.get(channel) or {})}}
         if method == "usergroups.users.list":
             return {"ok": True, "users": self.usergroup_members.get(params.get("usergroup", ""), [])}
+        if method == "conversations.members":
+            if params.get("channel") not in self.channel_members:
+                return {"ok": False, "error": "channel_not_found"}
+            members = self.channel_members[params["channel"]]
+            start, limit = int(params.get("cursor") or 0), int(params.get("limit") or 100)
+            more = start + limit < len(members)
+            return {
+                "ok": True,
+                "members": members[start : start + limit],
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+            }
         if method in ("views.open", "views.publish", "views.update"):
             return {"ok": True, "view": {"id": "V" + str(next(self._ts))}}
         return {"ok": True}

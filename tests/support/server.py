@@ -55,6 +55,34 @@ class Server:
         )
         return status, text
 
+    def _children(self) -> list[tuple[int, str]]:
+        """(pid, command line) of the master's children."""
+        children = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                    cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                except OSError:
+                    continue
+                if int(fields[1]) == self.process.pid:
+                    children.append((int(entry.name), cmdline))
+        return sorted(children)
+
+    def workers(self) -> list[int]:
+        """Pids of the gunicorn workers (the master's children but the responder)."""
+        return [pid for pid, cmdline in self._children() if "'respond'" not in cmdline]
+
+    def responder(self) -> int | None:
+        """Pid of the responder process `scope-bot serve` runs beside its workers."""
+        return next((pid for pid, cmdline in self._children() if "'respond'" in cmdline), None)
+
+    def run_cli(self, *args: str) -> subprocess.CompletedProcess:
+        """Run `scope-bot ARGS` against the server's database and settings."""
+        return subprocess.run(
+            [SCOPE_BOT, *args], env=self.env, cwd=self.cwd, capture_output=True, text=True, timeout=120
+        )
+
     def cli(self, *args: str) -> Any:
         """Run `scope-bot ARGS --json` against the server's database; the parsed JSON output."""
         result = subprocess.run(

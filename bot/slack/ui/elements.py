@@ -9,8 +9,9 @@ BUTTON_CHARS = 75
 
 
 def mrkdwn(text: str) -> dict[str, Any]:
-    """A mrkdwn text object."""
-    return {"type": "mrkdwn", "text": text}
+    """A mrkdwn text object. verbatim: Slack formats our markup and <@U…> mentions, but does not turn a URL or
+    channel name in echoed user text into a link (escaping and texts.neutralize do the rest)."""
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
 
 
 def plain(text: str, limit: int = SECTION_CHARS) -> dict[str, Any]:

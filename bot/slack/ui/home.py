@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services.overview import Overview
-from bot.slack.texts import VERDICT_LABEL, excerpt
+from bot.slack.texts import VERDICT_LABEL, escape, excerpt
 from bot.slack.ui.elements import button, header, section
 from bot.slack.ui.help import table_blocks
 from bot.slack.ui.ids import ACTION_REVIEW_ACCEPT, ACTION_REVIEW_DISCARD, BLOCK_REVIEW
@@ -21,7 +21,9 @@ def _review_blocks(overview: Overview) -> list[dict[str, Any]]:
         said = item.predicted_label or "—"
         blocks.append(
             section(
-                f"#{item.id} · *{item.label}* (bot said {said}) from <@{item.user_id}>\n> "
+                f"#{item.id} · *{item.label}* (bot said {said}) from <@{item.user_id}>\n"
+                + (f":warning: flagged: {escape(item.flag_reason)}\n" if item.flag_reason else "")
+                + "> "
                 + excerpt(item.text, limit=300, lang="en")
             )
         )
@@ -36,6 +38,18 @@ def _review_blocks(overview: Overview) -> list[dict[str, Any]]:
             }
         )
     return blocks
+
+
+def _delivery_blocks(overview: Overview) -> list[dict[str, Any]]:
+    errors = sorted({escape(" ".join((e.last_error or "unknown error").split())[:120]) for e in overview.stuck_calls})
+    text = (
+        f":warning: *{len(overview.stuck_calls)} Slack message(s) not delivered* "
+        f"({', '.join(sorted({e.state for e in overview.stuck_calls}))}): {'; '.join(errors[:3])}"
+    )
+    if overview.undelivered_quotes:
+        text += f"\nQuote requests staff have not been shown: {', '.join(overview.undelivered_quotes)}"
+    text += "\nFix the token or invite the bot to the channel, then run `scope-bot outbox retry --all`."
+    return [{"type": "divider"}, section(text)]
 
 
 def home_view(
@@ -59,6 +73,8 @@ def home_view(
         {"type": "divider"},
         *table_blocks(catalog, products=[p.id for p in catalog.products], lang="en"),
     ]
+    if overview.stuck_calls:
+        blocks += _delivery_blocks(overview)
     if overview.pending_feedback:
         blocks += _review_blocks(overview)
     return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}

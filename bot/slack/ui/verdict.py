@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services.triage import Triage
-from bot.slack.texts import VERDICT_EMOJI, VERDICT_LABEL, escape, excerpt, percent, t
+from bot.slack.texts import VERDICT_EMOJI, VERDICT_LABEL, echo, excerpt, percent, t
 from bot.slack.ui.elements import button, context, mrkdwn, plain, section
 from bot.slack.ui.ids import (
     ACTION_FEEDBACK_CORRECT,
@@ -162,7 +162,7 @@ def verdict_blocks(
     blocks.append({"type": "section", "fields": [mrkdwn(d) for d in details]})
     why = triage.row.description(lang)
     if p.explanation:
-        why += f"\n_{t(lang, 'why')}: {escape(', '.join(p.explanation))}_"
+        why += f"\n_{t(lang, 'why')}: {echo(', '.join(p.explanation))}_"
     blocks.append(context(why))
     if p.verdict == OUT_OF_SCOPE:
         blocks += _paid_service_blocks(triage, catalog=catalog, paid_parts=[None])

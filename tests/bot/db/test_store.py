@@ -10,6 +10,7 @@ from bot.db import AcceptedFeedback, NewQuote, OutboxCall, Store
 from bot.db.feedback import FEEDBACK_BATCH_ROWS
 from bot.db.schema import processed_events
 from bot.errors import NotFoundError, StoreError
+from tests.support.outbox import claim_all
 
 NEW_QUOTE = NewQuote(
     requester_id="U0REQ",
@@ -84,7 +85,7 @@ def test_simultaneous_repeats_of_one_submission_store_it_once(workers):
 
 def test_a_conflict_that_persists_is_a_store_error_after_the_attempts(workers):
     store = workers[0]
-    assert store.events.claim("event:dup")
+    assert store.events.receive("event:dup", {})
     tries = []
 
     def work(tx):
@@ -104,7 +105,7 @@ def test_an_outbox_call_claimed_by_one_worker_is_not_due_for_another_during_its_
         claimed = first.outbox.claim(item_id, lease_seconds=0.3)
         assert claimed is not None and claimed.id == item_id
         assert second.outbox.claim(item_id, lease_seconds=0.3) is None
-        assert item_id not in [item.id for item in second.outbox.claim_due(lease_seconds=0.3)]
+        assert item_id not in [item.id for item in claim_all(second.outbox, lease_seconds=0.3)]
         first.outbox.done(item_id)
         time.sleep(0.17)
     assert second.outbox.pending_count() == 0
@@ -117,21 +118,21 @@ def test_an_outbox_call_whose_sender_vanished_is_taken_over_after_the_lease(work
     deadline = time.monotonic() + 10
     taken_over = []
     while not taken_over and time.monotonic() < deadline:
-        taken_over = second.outbox.claim_due(lease_seconds=30)
+        taken_over = claim_all(second.outbox, lease_seconds=30)
         time.sleep(0.05)
     assert [item.id for item in taken_over] == [item_id]
-    assert second.outbox.claim_due(lease_seconds=30) == []
+    assert claim_all(second.outbox, lease_seconds=30) == []
 
 
 def test_a_failed_outbox_call_counts_the_attempt_and_waits_for_its_retry(workers):
     store = workers[0]
     item_id = store.outbox.enqueue(STAFF_POST, purpose_id=3)
     item = store.outbox.claim(item_id, lease_seconds=30)
-    store.outbox.retry_later(item.id, error="fatal_error", retry_in=30)
-    assert store.outbox.claim_due(lease_seconds=30) == []
+    store.outbox.not_sent(item.id, error="fatal_error", retry_in=30)
+    assert claim_all(store.outbox, lease_seconds=30) == []
     assert store.outbox.pending_count() == 1
-    store.outbox.retry_later(item.id, error="fatal_error", retry_in=0)
-    retried = store.outbox.claim_due(lease_seconds=30)
+    store.outbox.not_sent(item.id, error="fatal_error", retry_in=0)
+    retried = claim_all(store.outbox, lease_seconds=30)
     assert [(i.id, i.attempts, i.purpose_id, i.payload) for i in retried] == [(item_id, 2, 3, STAFF_POST.payload)]
 
 
@@ -147,7 +148,7 @@ def test_what_one_transaction_writes_is_committed_together(workers):
         return quote
 
     quote = store.transact(work)
-    assert [(i.purpose, i.purpose_id) for i in workers[1].outbox.claim_due(lease_seconds=30)] == [
+    assert [(i.purpose, i.purpose_id) for i in claim_all(workers[1].outbox, lease_seconds=30)] == [
         ("quote_staff_post", quote.id),
         ("quote_staff_post", quote.id),
     ]
@@ -269,7 +270,7 @@ def test_a_big_feedback_import_commits_batch_by_batch(workers):
 def test_old_processed_events_are_pruned_and_recent_ones_kept(workers):
     store = workers[0]
     for key in ("event:old1", "event:old2", "event:recent"):
-        assert store.events.claim(key)
+        assert store.events.receive(key, {})
     with store.engine.begin() as conn:
         conn.execute(
             sa.text(
@@ -278,8 +279,8 @@ def test_old_processed_events_are_pruned_and_recent_ones_kept(workers):
             )
         )
     assert workers[1].events.prune(older_than_days=7) == 2
-    assert store.events.claim("event:old1")  # forgotten
-    assert not store.events.claim("event:recent")  # still a repeat
+    assert store.events.receive("event:old1", {})  # forgotten
+    assert not store.events.receive("event:recent", {})  # still a repeat
     assert store.events.prune(older_than_days=7) == 0
 
 
@@ -294,7 +295,7 @@ def test_a_call_given_up_is_neither_pending_nor_claimed_again(workers):
     store.outbox.give_up(gone, error="channel_not_found")
     assert (store.outbox.pending_count(), store.outbox.failed_count()) == (1, 1)
     assert workers[1].outbox.claim(gone, lease_seconds=0) is None
-    assert [i.id for i in workers[1].outbox.claim_due(lease_seconds=30)] == [kept]
+    assert [i.id for i in claim_all(workers[1].outbox, lease_seconds=30)] == [kept]
 
 
 def test_claims_can_be_limited_to_one_records_calls(workers):
@@ -303,5 +304,21 @@ def test_claims_can_be_limited_to_one_records_calls(workers):
     mine = store.outbox.enqueue(confirmation, purpose_id=7)
     store.outbox.enqueue(confirmation, purpose_id=8)
     store.outbox.enqueue(OutboxCall(method="chat.postMessage", payload={}, purpose="other"), purpose_id=7)
-    claimed = store.outbox.claim_due(lease_seconds=30, purpose_id=7, purposes=["quote_confirmation"])
+    claimed = claim_all(store.outbox, lease_seconds=30, purpose_id=7, purposes=["quote_confirmation"])
     assert [i.id for i in claimed] == [mine]
+
+
+# --- the inbox: events stored before their acknowledgement, handled once ----------------------------------------
+
+
+def test_a_received_event_is_handled_once_and_one_left_unhandled_is_found_later(workers):
+    first, second = workers
+    assert first.events.receive("event:Ev1", {"event": {"type": "app_mention", "text": "hi"}})
+    assert not second.events.receive("event:Ev1", {})  # Slack's retry, on the other worker
+    assert first.events.receive("event:Ev2", {"event": {"type": "app_mention"}})
+    assert first.events.mark_handled("event:Ev1")
+    assert not second.events.mark_handled("event:Ev1")  # the recovery task, late: nothing to do
+    assert second.events.unhandled(older_than_seconds=60) == []  # Ev2 may still be in its worker's hands
+    time.sleep(0.05)
+    [orphan] = second.events.unhandled(older_than_seconds=0.01)
+    assert (orphan.key, orphan.payload) == ("event:Ev2", {"event": {"type": "app_mention"}})

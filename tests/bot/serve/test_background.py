@@ -12,6 +12,7 @@ from bot.serve.http import make_wsgi_app
 from bot.serve.periodic import PeriodicTask
 from bot.serve.runtime import build_runtime
 from model.errors import ArtifactError
+from tests.support.db import make_unwritable
 from tests.support.slack_requests import BOT_TOKEN, SIGNING_SECRET
 
 
@@ -65,15 +66,36 @@ def healthz(runtime):
     return answer["status"], json.loads(body)
 
 
-def test_healthz_reports_every_background_task_and_the_failed_slack_calls(runtime):
+def test_healthz_reports_every_background_task_and_ok_when_nothing_needs_a_person(runtime):
     runtime.start_background()
-    gone = runtime.store.outbox.enqueue(OutboxCall(method="chat.postMessage", payload={}, purpose="test"))
-    runtime.store.outbox.give_up(gone, error="channel_not_found")
     status, health = healthz(runtime)
     assert status == "200 OK"
-    assert health["status"] == "ok"
-    assert health["background_tasks"] == {"model-reload": True, "outbox": True, "prune-events": True}
-    assert (health["pending_slack_calls"], health["failed_slack_calls"]) == (0, 1)
+    assert (health["status"], health["reasons"]) == ("ok", [])
+    assert health["background_tasks"] == {"model-reload": True, "outbox": True, "inbox": True, "prune-events": True}
+    assert (health["pending_slack_calls"], health["parked_slack_calls"], health["failed_slack_calls"]) == (0, 0, 0)
+
+
+def test_healthz_is_degraded_by_parked_or_failed_slack_calls_until_they_are_requeued(runtime):
+    call = OutboxCall(method="chat.postMessage", payload={"channel": "C0GONE"}, purpose="test")
+    parked, failed = runtime.store.outbox.enqueue(call), runtime.store.outbox.enqueue(call)
+    runtime.store.outbox.park(parked, error="not_in_channel", retry_in=900)
+    runtime.store.outbox.give_up(failed, error="msg_too_long")
+    status, health = healthz(runtime)
+    assert (status, health["status"]) == ("200 OK", "degraded")
+    assert (health["pending_slack_calls"], health["parked_slack_calls"], health["failed_slack_calls"]) == (1, 1, 1)
+    assert any("outbox retry --all" in r for r in health["reasons"])
+    assert runtime.store.outbox.requeue() == 2
+    assert healthz(runtime)[1]["parked_slack_calls"] == 0
+
+
+def test_healthz_is_degraded_when_the_database_takes_no_writes(runtime):
+    assert healthz(runtime)[1]["status"] == "ok"
+    free_space = make_unwritable(runtime.store)
+    status, health = healthz(runtime)
+    assert (status, health["status"]) == ("200 OK", "degraded")
+    assert any("does not take writes" in r for r in health["reasons"])
+    free_space()
+    assert healthz(runtime)[1]["status"] == "ok"
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
@@ -93,4 +115,10 @@ def test_healthz_is_degraded_but_answers_200_when_a_background_task_died(runtime
     status, health = healthz(runtime)
     assert status == "200 OK"
     assert health["status"] == "degraded"
-    assert health["background_tasks"] == {"model-reload": True, "outbox": True, "prune-events": True, "buggy": False}
+    assert health["background_tasks"] == {
+        "model-reload": True,
+        "outbox": True,
+        "inbox": True,
+        "prune-events": True,
+        "buggy": False,
+    }

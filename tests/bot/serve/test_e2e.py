@@ -193,7 +193,10 @@ def test_healthz_reports_the_model_version(server, e2e_model_root):
     assert health["model_version"] == ModelStore(e2e_model_root).current_version()
     assert isinstance(health["pending_slack_calls"], int)
     assert health["failed_slack_calls"] == 0
-    assert health["background_tasks"] == {"model-reload": True, "outbox": True, "prune-events": True}
+    # A web worker reloads models; the responder beside the workers answers mentions and delivers the outbox.
+    assert health["background_tasks"] == {"model-reload": True}
+    assert health["unanswered_mentions"] == 0
+    assert server.responder() is not None
 
 
 def test_mention_gets_a_threaded_reply_with_the_verdict_and_its_metadata(server, fake, classifier):
@@ -259,7 +262,7 @@ def test_quote_button_opens_a_prefilled_modal_whose_submission_reaches_staff_and
     assert (quote["status"], quote["product"], quote["original_text"]) == ("new", "cloudgpu", OUT_EN)
     assert (quote["what"], quote["contact"]) == (ANSWERS[ids.BLOCK_QUOTE_WHAT], ANSWERS[ids.BLOCK_QUOTE_CONTACT])
     assert quote["detected_label"] == "cloudgpu.third_party_frameworks"
-    assert element(staff_post.params["blocks"], f"{ids.ACTION_QUOTE_STATUS}:feasible")["value"] == quote["ref"]
+    assert element(staff_post.params["blocks"], f"{ids.ACTION_QUOTE_STATUS}:feasible")["value"] == f"{quote['ref']}:new"
 
 
 def test_a_retried_event_is_answered_exactly_once(server, fake, db):
@@ -338,7 +341,8 @@ def test_feedback_buttons_store_feedback_pending_or_accepted_by_reviewer(server,
         server, block_actions(wrong, user=REVIEWER, channel="C0E2EFEEDBACK", response_url=fake.response_url("e2e-fb-2"))
     )
     [thanks] = wait_for_calls(fake, "response_url", to_path("e2e-fb-2"))
-    assert thanks.params["text"] == t("en", "feedback_thanks")
+    # Even a reviewer's correction waits for a second look when it contradicts an answer the model is sure of.
+    assert thanks.params["text"] == t("en", "feedback_thanks_flagged")
 
     items = {i["user_id"]: i for i in server.cli("feedback", "list") if i["user_id"] in ("U0E2EFBCUSTOMER", REVIEWER)}
     assert set(items) == {"U0E2EFBCUSTOMER", REVIEWER}
@@ -349,12 +353,14 @@ def test_feedback_buttons_store_feedback_pending_or_accepted_by_reviewer(server,
         OUT_EN,
         "slack",
     )
-    assert (reviewer["status"], reviewer["label"], reviewer["predicted_label"]) == (
-        "accepted",
+    assert (reviewer["status"], reviewer["label"], reviewer["predicted_label"], reviewer["flagged"]) == (
+        "pending",
         "cloudgpu.custom_code",
         "cloudgpu.third_party_frameworks",
+        True,
     )
-    assert [i["id"] for i in server.cli("feedback", "list", "--status", "pending") if i["user_id"] == REVIEWER] == []
+    flagged = server.cli("feedback", "list", "--status", "pending", "--flagged")
+    assert [i["id"] for i in flagged if i["user_id"] in ("U0E2EFBCUSTOMER", REVIEWER)] == [reviewer["id"]]
 
 
 def test_a_failed_staff_post_is_not_lost_but_delivered_later_by_the_outbox(server, fake):
@@ -442,6 +448,13 @@ def wait_until_served(server, version: str) -> None:
         time.sleep(0.05)
 
 
+def wait_for_log(server, text: str, *, count: int) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while server.log().count(text) < count:
+        assert time.monotonic() < deadline, server.log()[-3000:]
+        time.sleep(0.1)
+
+
 def test_a_promoted_model_is_served_without_restart_and_a_broken_one_is_ignored(server, fake, e2e_model_root, trained):
     from model.artifacts import MODEL_FILE
     from model.training import save_trained
@@ -451,6 +464,7 @@ def test_a_promoted_model_is_served_without_restart_and_a_broken_one_is_ignored(
     new = save_trained(store, trained, parent_version=old).version
     store.promote(new)
     wait_until_served(server, new)
+    wait_for_log(server, f"-> {new}", count=3)  # both workers and the responder, which answers mentions
     reply = mention_reply(server, fake, OUT_EN, channel="C0E2ERELOAD", ts="1700009000.000100", event_id="EvE2EReload1")
     assert reply.params["metadata"]["event_payload"]["model_version"] == new != old
 
@@ -458,10 +472,7 @@ def test_a_promoted_model_is_served_without_restart_and_a_broken_one_is_ignored(
     broken = save_trained(store, trained, parent_version=new).version
     (store.version_dir(broken) / MODEL_FILE).write_bytes(b"not a model")
     (e2e_model_root / "current").write_text(json.dumps({"version": broken, "history": [new]}))
-    deadline = time.monotonic() + WAIT_SECONDS
-    while server.log().count(f"version {broken} does not load") < 2:  # once per worker
-        assert time.monotonic() < deadline, server.log()[-3000:]
-        time.sleep(0.1)
+    wait_for_log(server, f"version {broken} does not load", count=3)  # once per worker, once in the responder
     assert healthz_version(server) == new
     reply = mention_reply(server, fake, IN_EN, channel="C0E2ERELOAD", ts="1700009000.000200", event_id="EvE2EReload2")
     assert reply.params["metadata"]["event_payload"]["model_version"] == new

@@ -35,20 +35,6 @@ def server(fake, tmp_path_factory, session_model_root):
         yield srv
 
 
-def workers(server) -> list[int]:
-    """Pids of the gunicorn workers (children of the master)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == server.process.pid:
-                pids.append(int(entry.name))
-    return sorted(pids)
-
-
 def rss_mib(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
@@ -80,11 +66,11 @@ def test_a_malformed_timestamp_is_401_and_slack_hears_nothing_not_even_at_a_name
 
 
 def test_an_oversized_unsigned_body_is_413_and_worker_memory_stays_flat(server):
-    before = {pid: rss_mib(pid) for pid in workers(server)}
+    before = {pid: rss_mib(pid) for pid in server.workers()}
     big = b"x" * (40 * 1024 * 1024)
     for _ in range(2):
         assert post_raw(server, big, {"Content-Type": JSON, "Content-Length": str(len(big))}) == 413
-    after = {pid: rss_mib(pid) for pid in workers(server) if pid in before}
+    after = {pid: rss_mib(pid) for pid in server.workers() if pid in before}
     assert after, "the workers that took the requests are still the same processes"
     assert max(after[p] - before[p] for p in after) < 20, (before, after)
 
@@ -101,14 +87,14 @@ def test_malformed_bodies_get_400_or_401_never_500(server, body, content_type):
 
 
 def test_a_worker_restarted_while_slack_is_down_comes_up_and_the_server_keeps_serving(server, fake):
-    victim = workers(server)[0]
+    victim = server.workers()[0]
     fake.fail("auth.test", times=1000)
     try:
         os.kill(victim, signal.SIGKILL)
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and (victim in workers(server) or len(workers(server)) < 2):
+        while time.monotonic() < deadline and (victim in server.workers() or len(server.workers()) < 2):
             time.sleep(0.2)
-        assert len(workers(server)) == 2 and victim not in workers(server), server.log()[-2000:]
+        assert len(server.workers()) == 2 and victim not in server.workers(), server.log()[-2000:]
         for n in range(6):  # both workers answer
             status, text = server.slack(command_body(f"Rechnung fehlt {n}", response_url=fake.response_url("r")), FORM)
             assert status == 200, text
@@ -182,5 +168,5 @@ def test_doctor_prints_a_checklist_and_fails_on_what_stops_the_bot(tmp_path, ses
         lines["SCOPE_BOT_REPORT_CHANNEL"].startswith("warn")
         and "channel_not_found" in lines["SCOPE_BOT_REPORT_CHANNEL"]
     )
-    assert lines["outbox"].startswith("ok") and "0 given up" in lines["outbox"]
+    assert lines["outbox"].startswith("ok") and "0 parked" in lines["outbox"] and "0 failed" in lines["outbox"]
     assert bad.returncode == 1 and "FAIL token" in bad.stdout and "token_revoked" in bad.stdout

@@ -17,6 +17,7 @@ from bot.slack.texts import t
 from bot.slack.ui import ids
 from model.catalog import NONE_LABEL, OUT_OF_SCOPE, UNSURE
 from tests.support.blockkit import block, element, rendered_text
+from tests.support.db import make_unwritable
 from tests.support.interactions import block_actions, button, home_opened_event, select, view_submission
 from tests.support.slack_requests import (
     BOT_TOKEN,
@@ -212,8 +213,8 @@ def test_quote_submission_is_stored_posted_to_staff_and_confirmed(app, fake, sto
     )
     assert staff_post.params["channel"] == "C0QUOTES"
     assert quote.ref in staff_post.params["text"]
-    assert element(staff_post.params["blocks"], f"{ids.ACTION_QUOTE_STATUS}:feasible")["value"] == quote.ref
-    assert confirmation.params == {"channel": "U0CUSTOMER", "text": t("en", "quote_confirm", ref=quote.ref)}
+    assert element(staff_post.params["blocks"], f"{ids.ACTION_QUOTE_STATUS}:feasible")["value"] == f"{quote.ref}:new"
+    assert confirmation.untagged == {"channel": "U0CUSTOMER", "text": t("en", "quote_confirm", ref=quote.ref)}
     assert quote.staff_channel_id == "C0QUOTES" and quote.staff_message_ts
 
 
@@ -233,7 +234,7 @@ def test_quote_submission_is_kept_in_the_outbox_when_slack_fails_and_sent_once_l
         time.sleep(0.02)
     assert store.outbox.pending_count() == 2 and fake.calls_to("chat.postMessage") == []
 
-    retry = make_outbox(store, WebClient(token=BOT_TOKEN, base_url=fake.api_url), retry_seconds=0.05)
+    retry = make_outbox(store, WebClient(token=BOT_TOKEN, base_url=fake.api_url), settings=bot_settings)
     while store.outbox.pending_count() and time.monotonic() < deadline:  # what the periodic retry does
         retry.flush()
         time.sleep(0.05)
@@ -243,7 +244,8 @@ def test_quote_submission_is_kept_in_the_outbox_when_slack_fails_and_sent_once_l
 
 
 def click_status(app, fake, quote, status, *, user, name="staff"):
-    action = button(f"{ids.ACTION_QUOTE_STATUS}:{status}", quote.ref, block_id=f"quote:{quote.ref}")
+    value = ids.quote_status_value(quote.ref, quote.status)  # what the post showing `quote` carries
+    action = button(f"{ids.ACTION_QUOTE_STATUS}:{status}", value, block_id=f"quote:{quote.ref}")
     interact(app, block_actions(action, user=user, channel="C0QUOTES", response_url=fake.response_url(name)))
 
 
@@ -256,7 +258,10 @@ def test_staff_status_button_updates_the_staff_post_and_notifies_the_requester(a
     assert (update.params["channel"], update.params["ts"]) == ("C0QUOTES", quote.staff_message_ts)
     assert f"*Status:* feasible (by <@{REVIEWER}>)" in rendered_text(update.params["blocks"])
     notice = fake.wait_for("chat.postMessage", count=3)[2]
-    assert notice.params == {"channel": "U0CUSTOMER", "text": f"Update on your quote request *{quote.ref}*: feasible."}
+    assert notice.untagged == {
+        "channel": "U0CUSTOMER",
+        "text": f"Update on your quote request *{quote.ref}*: feasible.",
+    }
     decided = store.quotes.get(quote.ref)
     assert (decided.status, decided.decided_by) == ("feasible", REVIEWER)
     assert [h.status for h in store.quotes.history(decided.id)] == ["new", "feasible"]
@@ -283,6 +288,7 @@ def test_without_configured_reviewers_anyone_in_the_quotes_channel_may_change_th
     bot_settings, classifier, store, fake
 ):
     app = create_app(bot_settings.with_overrides(reviewer_users=frozenset(), reviewer_group=""), classifier, store)
+    fake.channel_members["C0QUOTES"] = ["U0ANYSTAFF"]
     submit_good_quote(app, fake)
     [quote] = store.quotes.find()
     click_status(app, fake, quote, "quote_sent", user="U0ANYSTAFF")
@@ -321,14 +327,27 @@ def test_wrong_row_from_a_customer_waits_for_review(app, fake, store):
 
 
 def test_wrong_row_from_a_reviewer_is_accepted_at_once_and_only_once(app, fake, store):
-    verdict_id = verdict_id_of(slash(app, fake, OUT_EN)["blocks"])
-    [thanks] = wrong_row(app, fake, verdict_id, "cstack.deploy_instances_k8s", user=REVIEWER, name="r1")
+    # The model leans to GPU VM set-up here, but far from sure: a reviewer's correction needs no second look.
+    verdict_id = verdict_id_of(
+        slash(app, fake, "Could you look at our setup, something is off with the GPU thing?")["blocks"]
+    )
+    [thanks] = wrong_row(app, fake, verdict_id, "cloudgpu.third_party_frameworks", user=REVIEWER, name="r1")
     assert thanks.params["text"] == t("en", "feedback_thanks")
     [item] = store.feedback.find()
-    assert (item.status, item.label, item.reviewed_by) == ("accepted", "cstack.deploy_instances_k8s", REVIEWER)
-    [again] = wrong_row(app, fake, verdict_id, "cstack.deploy_instances_k8s", user=REVIEWER, name="r2")
+    assert (item.status, item.label, item.reviewed_by) == ("accepted", "cloudgpu.third_party_frameworks", REVIEWER)
+    [again] = wrong_row(app, fake, verdict_id, "cloudgpu.third_party_frameworks", user=REVIEWER, name="r2")
     assert again.params["text"] == t("en", "feedback_duplicate")
     assert len(store.feedback.find()) == 1
+
+
+def test_a_reviewers_correction_against_a_confident_answer_is_flagged_for_review(app, fake, store):
+    verdict_id = verdict_id_of(slash(app, fake, OUT_EN)["blocks"])
+    [thanks] = wrong_row(app, fake, verdict_id, "cstack.deploy_instances_k8s", user=REVIEWER)
+    assert thanks.params["text"] == t("en", "feedback_thanks_flagged")
+    [item] = store.feedback.find()
+    assert (item.status, item.label, item.reviewed_by) == ("pending", "cstack.deploy_instances_k8s", None)
+    assert "sure it is cloudgpu.third_party_frameworks" in item.flag_reason
+    assert store.feedback.accepted() == []  # not trained on until a reviewer confirms it
 
 
 def test_correct_button_confirms_the_predicted_row(app, fake, store):
@@ -444,19 +463,54 @@ def test_a_failing_listener_apologizes_to_the_user(app, fake):
     assert fake.calls_to("views.open") == []
 
 
-def test_a_failed_reply_to_a_german_mention_becomes_a_german_apology_in_the_thread(app, fake):
+def test_a_reply_slack_refuses_is_kept_and_sent_once_when_slack_is_back(classifier, fake, store, bot_settings):
+    bot_settings = bot_settings.with_overrides(outbox_retry_seconds=0.05)
+    app = create_app(bot_settings, classifier, store)
     fake.fail("chat.postMessage", times=1)  # Slack rejects the verdict reply once
     mention(app, "Könnt ihr uns bitte PyTorch auf der GPU-VM installieren?", ts="1700000600.000100", event_id="EvFail")
+    deadline = time.monotonic() + 10
+    while "chat.postMessage" not in fake.attempts:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert store.outbox.pending_count() == 1 and fake.calls_to("chat.postMessage") == []
+    # Slack's retry of the event (it got its acknowledgement, but suppose it retries) does not queue a second reply
+    mention(app, "Könnt ihr uns bitte PyTorch auf der GPU-VM installieren?", ts="1700000600.000100", event_id="EvFail")
+    retry = make_outbox(store, WebClient(token=BOT_TOKEN, base_url=fake.api_url), settings=bot_settings)
+    while store.outbox.pending_count():
+        assert time.monotonic() < deadline
+        retry.flush()
+        time.sleep(0.05)
+    [reply] = fake.calls_to("chat.postMessage")
+    assert reply.params["thread_ts"] == "1700000600.000100" and reply.params["text"].startswith("Out of Scope: ")
+    assert store.verdicts.counts() == {OUT_OF_SCOPE: 1}
+
+
+def test_when_the_database_cannot_be_written_the_user_gets_one_apology_however_often_slack_retries(app, fake, store):
+    free_space = make_unwritable(store)
+    text = "Könnt ihr uns bitte PyTorch auf der GPU-VM installieren?"
+    body = event_body(mention_event(text, ts="1700000700.000100"), event_id="EvFull")
+    assert dispatch(app, body, "application/json").status == 500  # not acknowledged: Slack retries it
     [apology] = fake.wait_for("chat.postMessage")
-    assert apology.params["thread_ts"] == "1700000600.000100"
-    assert apology.params["text"] == t("de", "apology")
+    assert (apology.params["thread_ts"], apology.params["text"]) == ("1700000700.000100", t("de", "apology"))
+    for attempt in ("1", "2"):
+        retried = dispatch(
+            app, body, "application/json", **{"X-Slack-Retry-Num": attempt, "X-Slack-Retry-Reason": "http_error"}
+        )
+        assert retried.status == 500
+    time.sleep(0.3)
+    assert len(fake.calls_to("chat.postMessage")) == 1
+
+    free_space()  # Slack's last retry is answered
+    last = {"X-Slack-Retry-Num": "3", "X-Slack-Retry-Reason": "http_error"}
+    assert dispatch(app, body, "application/json", **last).status == 200
+    assert fake.wait_for("chat.postMessage", count=2)[1].params["text"].startswith("Out of Scope: ")
 
 
 def test_a_badly_signed_request_is_rejected_before_anything_happens(app, fake, store):
     body = event_body(mention_event(OUT_EN, ts="1700000500.000100"), event_id="EvForged")
     forged = signed_headers(body, secret="not-the-secret", content_type="application/json")
     assert app.dispatch(BoltRequest(body=body, headers=forged)).status == 401
-    assert store.events.claim("event:EvForged")  # the forged delivery did not use up the event id
+    assert store.events.receive("event:EvForged", {})  # the forged delivery did not use up the event id
     assert store.verdicts.counts() == {}
 
 
@@ -502,10 +556,12 @@ def test_feedback_on_one_part_of_a_mixed_answer_teaches_that_part(app, fake, sto
     )
     fake.wait_for("response_url")
     [item] = store.feedback.find()
-    assert (item.text, item.label, item.status) == (
+    # The model is sure the invoice is cStack's: the twin row waits for a second look (flagged), for that part only.
+    assert (item.text, item.label, item.status, item.flagged) == (
         "Unsere Rechnung vom Mai kam doppelt.",
         "cloudgpu.orders",
-        "accepted",
+        "pending",
+        True,
     )
 
 

@@ -19,6 +19,7 @@ def test_manifest_declares_every_entry_point_the_code_uses():
     urls = [settings["event_subscriptions"]["request_url"], settings["interactivity"]["request_url"]]
     urls += [c["url"] for c in features["slash_commands"]]
     assert all(url.endswith(SLACK_PATH) for url in urls)
-    assert {"app_mentions:read", "chat:write", "commands", "usergroups:read"} <= set(
-        manifest["oauth_config"]["scopes"]["bot"]
-    )
+    needed = {"app_mentions:read", "chat:write", "commands", "usergroups:read"}
+    needed |= {"channels:history", "groups:history", "im:history", "im:write"}  # the outbox's check for an earlier send
+    needed |= {"channels:read", "groups:read"}  # preflight; who is in the quotes channel without reviewers
+    assert needed <= set(manifest["oauth_config"]["scopes"]["bot"])

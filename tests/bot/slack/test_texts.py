@@ -6,7 +6,19 @@ import string
 import pytest
 
 from bot.db import QUOTE_STATUSES
-from bot.slack.texts import QUOTE_STATUS_LABEL, STRINGS, VERDICT_EMOJI, VERDICT_LABEL, escape, excerpt, t
+from bot.slack.texts import (
+    QUOTE_STATUS_LABEL,
+    STRINGS,
+    VERDICT_EMOJI,
+    VERDICT_LABEL,
+    echo,
+    escape,
+    excerpt,
+    known_lang,
+    neutralize,
+    status_label,
+    t,
+)
 from model.catalog import IN_SCOPE, MIXED, OUT_OF_SCOPE, UNSURE
 
 HOSTILE = "<!channel> <@U123> & <https://x|y>"
@@ -76,6 +88,23 @@ def test_every_quote_status_has_a_label_in_both_languages():
         assert set(QUOTE_STATUS_LABEL[lang]) == set(QUOTE_STATUSES)
 
 
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_a_language_the_bot_speaks_is_kept(lang):
+    assert known_lang(lang, default="en") == lang
+    assert known_lang(lang, default="de") == lang
+
+
+@pytest.mark.parametrize("forged", ["xx", "DE", "", None, 7, ["de"], {"de": 1}, "__class__"])
+def test_any_other_language_read_back_from_a_payload_falls_back_to_the_default(forged):
+    assert known_lang(forged, default="de") == "de"
+    assert known_lang(forged) == "en"
+
+
+def test_a_status_label_in_a_language_the_bot_does_not_speak_is_english():
+    assert status_label("de", "quote_sent") == "Angebot verschickt"
+    assert status_label("xx", "quote_sent") == "quote sent"
+
+
 def test_slack_entities_are_escaped_exactly_once():
     from bot.slack.texts import excerpt
 
@@ -88,3 +117,22 @@ def test_percent_never_claims_certainty():
     from bot.slack.texts import percent
 
     assert (percent(0.5), percent(0.904), percent(0.995), percent(1.0)) == ("50%", "90%", "99%", "99%")
+
+
+ZWSP = "\u200b"
+
+
+def test_neutralize_keeps_what_was_typed_but_no_pair_of_markers_can_format():
+    typed = "*URGENT: approved* _by_ ~legal~ ```rm -rf``` `x`"
+    shown = neutralize(typed)
+    assert shown.replace(ZWSP, "") == typed  # reads and copies as typed
+    for marker in "*_~`":
+        # every marker stands between zero-width spaces: never at a word boundary, so Slack pairs none of them
+        assert shown.count(marker) == typed.count(marker)
+        assert shown.count(f"{ZWSP}{marker}{ZWSP}") == typed.count(marker)
+    assert "``" not in shown  # no fence survives to close a code block
+
+
+def test_echo_escapes_first_and_neutralizes_after():
+    assert echo("<!channel> *now*") == f"&lt;!channel&gt; {ZWSP}*{ZWSP}now{ZWSP}*{ZWSP}"
+    assert excerpt("*bold*", limit=50, lang="en") == echo("*bold*")

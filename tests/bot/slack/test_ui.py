@@ -16,7 +16,7 @@ from bot.slack.ui import home as home_ui
 from bot.slack.ui import ids, verdict
 from bot.slack.ui import quotes as quote_ui
 from model.catalog import IN_SCOPE, NONE_LABEL, OUT_OF_SCOPE, UNSURE
-from tests.support.blockkit import block, element, elements, mrkdwn_texts, rendered_text
+from tests.support.blockkit import block, element, elements, mrkdwn_texts, rendered_text, text_objects
 
 OUT_EN = "Could you install Ollama with Llama 3 on our GPU VM for us?"
 OUT_DE = "Bitte installiert uns Ollama auf der GPU-VM"
@@ -293,6 +293,34 @@ def test_echoed_request_is_escaped(triage, catalog):
     assert HOSTILE not in json.dumps(verdict.verdict_blocks(tri, catalog=catalog, private=False), ensure_ascii=False)
 
 
+FORMATTED = "*URGENT: approved by legal* see https://evil.example/x and #general ``` closes"
+
+
+def test_echoed_text_shows_as_typed_no_formatting_no_auto_link(triage, store, catalog):
+    tri = triage(FORMATTED + " please install PyTorch on our GPU VM", OUT_OF_SCOPE)
+    reply = verdict.verdict_blocks(tri, catalog=catalog, private=True)
+    quote = store.quotes.create(
+        NewQuote(
+            requester_id="U0REQ",
+            origin_channel_id="C0SUPPORT",
+            original_text=FORMATTED,
+            detected_label="cloudgpu.third_party_frameworks",
+            product="cloudgpu",
+            what=FORMATTED,
+            timeline=f"{FORMATTED} next week",
+            contact="*ops*@example.com",
+            lang="en",
+        ),
+        submission_key="view:V-formatted",
+    )[0]
+    for surface in (reply, quote_ui.quote_staff_blocks(quote, catalog=catalog)):
+        dumped = json.dumps(surface, ensure_ascii=False)
+        assert "*URGENT" not in dumped and "```" not in dumped and "*ops*" not in dumped
+        mrkdwn = [o for o in text_objects(surface) if o["type"] == "mrkdwn"]
+        assert mrkdwn and all(o["verbatim"] is True for o in mrkdwn)  # no URL or #channel in them is auto-linked
+        assert FORMATTED in rendered_text(surface).replace("\u200b", "")  # what the user typed, as typed
+
+
 def test_echo_of_a_long_request_is_cut(triage, catalog):
     tri = triage(OUT_EN + " " + "Details follow. " * 100, OUT_OF_SCOPE)
     echo = verdict.verdict_blocks(tri, catalog=catalog, private=True)[0]["elements"][0]["text"]
@@ -333,11 +361,40 @@ def test_quote_staff_post_has_one_button_per_staff_status_and_shows_who_decided(
     post = quote_ui.quote_staff_blocks(quote, catalog=catalog)
     actions = block(post, f"quote:{quote.ref}")
     assert [e["action_id"] for e in actions["elements"]] == [f"scope_quote_status:{s}" for s in quote_ui.STAFF_STATUSES]
-    assert {e["value"] for e in actions["elements"]} == {quote.ref}
+    # Each button carries the status the post shows, so a click on it once it is stale changes nothing.
+    assert {e["value"] for e in actions["elements"]} == {f"{quote.ref}:new"}
     assert "*Status:* new" in rendered_text(post) and "(by" not in rendered_text(post)
     decided, changed = store.quotes.set_status(quote.ref, status="declined", user_id="U0STAFF")
     assert changed
-    assert "*Status:* declined (by <@U0STAFF>)" in rendered_text(quote_ui.quote_staff_blocks(decided, catalog=catalog))
+    redrawn = quote_ui.quote_staff_blocks(decided, catalog=catalog)
+    assert "*Status:* declined (by <@U0STAFF>)" in rendered_text(redrawn)
+    assert {e["value"] for e in block(redrawn, f"quote:{quote.ref}")["elements"]} == {f"{quote.ref}:declined"}
+    assert "new" not in quote_ui.STAFF_STATUSES  # no button sets a request back to new
+
+
+def test_a_status_button_value_names_the_request_and_the_status_its_post_showed():
+    value = ids.quote_status_value("Q-2026-0042", "feasible")
+    assert ids.parse_quote_status_value(value) == ("Q-2026-0042", "feasible")
+    assert ids.parse_quote_status_value("q-2026-0042:declined") == ("Q-2026-0042", "declined")
+    # A post rendered before buttons carried the status: it can only decide a request nobody has decided yet.
+    assert ids.parse_quote_status_value("Q-2026-0042") == ("Q-2026-0042", "new")
+
+
+@pytest.mark.parametrize("value", ["", "Q-2026-0042:", "42:new", "Q-2026-0042 OR 1=1:new", "x:Q-2026-0042:new"])
+def test_a_status_button_value_that_is_not_one_is_refused(value):
+    with pytest.raises(ValueError, match="not a quote status button value"):
+        ids.parse_quote_status_value(value)
+
+
+def test_a_late_click_is_told_the_current_status_and_who_decided_it(store):
+    quote = hostile_quote(store)
+    assert (
+        quote_ui.quote_status_unchanged(quote) == f"Quote request *{quote.ref}* is already *new*. Nothing was changed."
+    )
+    decided, _ = store.quotes.set_status(quote.ref, status="quote_sent", user_id="U0STAFF")
+    assert quote_ui.quote_status_unchanged(decided) == (
+        f"Quote request *{quote.ref}* is already *quote sent* (by <@U0STAFF>). Nothing was changed."
+    )
 
 
 def test_quote_modal_escapes_the_echo_but_prefills_the_users_own_words(catalog):
@@ -401,6 +458,13 @@ def test_quote_messages_to_the_requester_are_in_their_language(store):
     assert (
         quote_ui.quote_status_update(decided) == f"Update zu deiner Angebotsanfrage *{quote.ref}*: Angebot verschickt."
     )
+
+
+def test_a_request_stored_with_a_language_the_bot_does_not_speak_is_told_in_english(store):
+    # Stored before private_metadata was validated; its status notices must still be built, or no change applies.
+    quote = hostile_quote(store, lang="xx")
+    decided, _ = store.quotes.set_status(quote.ref, status="feasible", user_id="U0STAFF")
+    assert quote_ui.quote_status_update(decided) == f"Update on your quote request *{quote.ref}*: feasible."
 
 
 # --- help, tables, App Home ----------------------------------------------------------------------------------------

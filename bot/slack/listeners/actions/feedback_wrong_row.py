@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services.feedback import feedback_on_verdict
+from bot.services.feedback_audit import Auditor
 from bot.slack.deps import deps_of
+from bot.slack.durable import answer_privately
 from bot.slack.payloads import action_value, block_id_suffix, user_id
+from bot.slack.replies import FEEDBACK_REPLY
 from bot.slack.texts import feedback_reply
 from bot.slack.ui.ids import BLOCK_FEEDBACK, parse_answer_ref
 
 
-def handle(ack: Any, body: dict, respond: Any, context: Any) -> None:
+def handle(ack: Any, body: dict, context: Any) -> None:
     """Store the chosen row as the correction and thank the user privately."""
     ack()
     deps = deps_of(context)
@@ -25,5 +28,7 @@ def handle(ack: Any, body: dict, respond: Any, context: Any) -> None:
         user_id=user,
         trusted=deps.reviewers.is_reviewer(user),
         label=action_value(body),
+        # Reviewers too: a correction against a confident answer waits for a second look.
+        auditor=Auditor(deps.classifier.snapshot(), min_confidence=deps.settings.audit_confidence),
     )
-    respond(text=feedback_reply(outcome), response_type="ephemeral", replace_original=False)
+    answer_privately(deps, body=body, message={"text": feedback_reply(outcome)}, purpose=FEEDBACK_REPLY)

@@ -1,0 +1,25 @@
+"""Heartbeats: each serving process writes its row when asked for its health, proving the database takes writes."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection
+
+from bot.db.runner import Runner
+from bot.db.schema import heartbeats
+from bot.db.timestamps import iso_precise, utc_now
+
+
+class Heartbeats:
+    def __init__(self, run: Runner):
+        self._run = run
+
+    def beat(self, worker: str) -> None:
+        """Write `worker`'s heartbeat now (StoreError when the database cannot be written, e.g. a full disk)."""
+        at = iso_precise(utc_now())
+
+        def work(conn: Connection) -> None:
+            updated = conn.execute(heartbeats.update().where(heartbeats.c.worker == worker).values(at=at)).rowcount
+            if not updated:
+                conn.execute(heartbeats.insert().values(worker=worker, at=at))
+
+        self._run(work)

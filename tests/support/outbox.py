@@ -1,0 +1,15 @@
+"""Reading the outbox in tests: claim every due call, as the delivery loop does one at a time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.db import OutboxItem
+
+
+def claim_all(outbox: Any, *, lease_seconds: float, **only: Any) -> list[OutboxItem]:
+    """Every due call of a bot.db.outbox.Outbox, claimed one by one, oldest first."""
+    items = []
+    while (item := outbox.claim_next(lease_seconds=lease_seconds, **only)) is not None:
+        items.append(item)
+    return items
