@@ -151,10 +151,19 @@ class Quotes:
             lambda c: [StatusChange(at=r.at, status=r.status, user_id=r.user_id) for r in c.execute(query)]
         )
 
-    def set_status(self, ref: str, *, status: str, user_id: str | None) -> tuple[QuoteRequest, bool]:
-        """Change the status; (request, changed). Only a real change is logged; a repeat changes nothing."""
-        if status not in QUOTE_STATUSES:
-            raise StoreError(f"unknown quote status {status!r}")
+    def set_status(
+        self, ref: str, *, status: str, user_id: str | None, expected: str | None = None
+    ) -> tuple[QuoteRequest, bool]:
+        """Change the status; (request as it is now, changed). Only a real change is logged.
+
+        With `expected`, the change applies only while the status is still `expected` (compare-and-set): a click
+        on a post that showed an older status changes nothing. Nothing sets a request back to "new".
+        """
+        for value in (status, expected):
+            if value is not None and value not in QUOTE_STATUSES:
+                raise StoreError(f"unknown quote status {value!r}")
+        if status == "new":
+            raise StoreError("a quote request is never set back to 'new'")
         key = ref.strip().upper()
         now = iso(utc_now())
 
@@ -162,10 +171,12 @@ class Quotes:
             quote_id = conn.execute(sa.select(quote_requests.c.id).where(quote_requests.c.ref == key)).scalar()
             if quote_id is None:
                 raise NotFoundError(f"no quote request {ref!r}")
-            # The guard is in the UPDATE itself: of two simultaneous clicks on one button, only one changes a row.
+            # The guard is in the UPDATE itself: of two simultaneous clicks, only one changes the row, and a
+            # replayed click whose post showed another status than the stored one changes nothing.
+            guard = quote_requests.c.status == expected if expected is not None else sa.true()
             update = (
                 quote_requests.update()
-                .where(quote_requests.c.id == quote_id, quote_requests.c.status != status)
+                .where(quote_requests.c.id == quote_id, quote_requests.c.status != status, guard)
                 .values(status=status, updated_at=now, decided_by=user_id)
             )
             changed = conn.execute(update).rowcount == 1

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.db import NewQuote, OutboxCall, OutboxItem, QuoteRequest, Store, Tx
+from bot.db import QUOTE_STATUSES, NewQuote, OutboxCall, OutboxItem, QuoteRequest, Store, Tx
 from bot.errors import ValidationError
 from model.catalog import Catalog
 
@@ -21,6 +21,8 @@ QUOTE_PURPOSES = (STAFF_POST, CONFIRMATION, STAFF_UPDATE, STATUS_NOTICE)
 # Two submissions racing for the next reference: the loser retries with the number after the winner's.
 QUOTE_INSERT_ATTEMPTS = 20
 MIN_WHAT_CHARS = 10
+# What staff can decide. Nothing sets a request back to "new": "new" means that nobody has decided yet.
+DECISIONS = ("feasible", "quote_sent", "declined")
 
 _CONTACT = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+|\+?[\d][\d\s()/\-]{5,}")
 
@@ -115,17 +117,33 @@ def store_quote(
     return store.transact(work, attempts=QUOTE_INSERT_ATTEMPTS)
 
 
-def change_quote_status(
-    store: Store, *, ref: str, status: str, staff_user: str, announce: Announce | None = None
-) -> tuple[QuoteRequest, bool]:
-    """A staff decision, stored with `announce(updated request)` queued; (request, changed).
-    A repeated decision (a double click) changes and queues nothing."""
+@dataclass(frozen=True)
+class QuoteDecision:
+    """The outcome of a staff click: the request as stored now, and whether this click changed it."""
 
-    def work(tx: Tx) -> tuple[QuoteRequest, bool]:
-        quote, changed = tx.quotes.set_status(ref, status=status, user_id=staff_user)
+    quote: QuoteRequest
+    changed: bool
+
+
+def change_quote_status(
+    store: Store, *, ref: str, status: str, expected: str, staff_user: str, announce: Announce | None = None
+) -> QuoteDecision:
+    """A staff decision, applied only while the request's status is still `expected` (what the clicked post
+    showed), stored with `announce(updated request)` queued. A replayed or stale click changes and queues nothing.
+
+    ValidationError (field "status": text key) for a status staff cannot choose, e.g. back to "new".
+    """
+    if status not in DECISIONS:
+        key = "quote_status_not_new" if status == "new" else "quote_status_invalid"
+        raise ValidationError(f"quote status {status!r} cannot be chosen", {"status": key})
+    if expected not in QUOTE_STATUSES:
+        raise ValidationError(f"unknown quote status {expected!r}", {"status": "quote_status_invalid"})
+
+    def work(tx: Tx) -> QuoteDecision:
+        quote, changed = tx.quotes.set_status(ref, status=status, user_id=staff_user, expected=expected)
         if changed and announce is not None:
             tx.outbox.enqueue_many(announce(quote), purpose_id=quote.id)
-        return quote, changed
+        return QuoteDecision(quote=quote, changed=changed)
 
     return store.transact(work)
 

@@ -1,10 +1,12 @@
-"""Who counts as a reviewer: configured user ids, or members of a configured Slack user group (cached)."""
+"""Who counts as a reviewer: configured user ids, or members of a configured Slack user group (cached); and who
+may act as staff on quote requests: reviewers, or with none configured, members of the quotes channel (cached)."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from enum import Enum
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -12,6 +14,17 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 300.0
+# Shorter than the group's: leaving the quotes channel should soon end the right to decide quote requests.
+CHANNEL_CACHE_SECONDS = 60.0
+MEMBERS_PAGE = 1000  # conversations.members' largest page
+
+
+class Permission(Enum):
+    """Whether a user may act as staff; UNKNOWN when Slack could not be asked (then nobody may)."""
+
+    ALLOWED = "allowed"
+    NOT_STAFF = "not_staff"
+    UNKNOWN = "unknown"
 
 
 class Reviewers:
@@ -25,6 +38,8 @@ class Reviewers:
         self._members: frozenset[str] = frozenset()
         self._fetched_at: float | None = None
         self._lock = threading.Lock()
+        self._channels: dict[str, tuple[float, frozenset[str]]] = {}  # channel -> (fetched at, members)
+        self._channel_lock = threading.Lock()
 
     @property
     def configured(self) -> bool:
@@ -34,6 +49,40 @@ class Reviewers:
     def is_reviewer(self, user_id: str) -> bool:
         """True for configured reviewers and current members of the reviewer group."""
         return bool(user_id) and (user_id in self.users or user_id in self._group_members())
+
+    def staff_permission(self, user_id: str, *, channel: str) -> Permission:
+        """May `user_id` act as staff? Configured reviewers decide; with none configured, members of `channel`."""
+        if self.configured:
+            return Permission.ALLOWED if self.is_reviewer(user_id) else Permission.NOT_STAFF
+        members = self._channel_members(channel)
+        if members is None:
+            return Permission.UNKNOWN
+        return Permission.ALLOWED if user_id and user_id in members else Permission.NOT_STAFF
+
+    def _channel_members(self, channel: str) -> frozenset[str] | None:
+        """Members of `channel`, cached; None when Slack cannot say (not cached: the next click asks again)."""
+        with self._channel_lock:
+            cached = self._channels.get(channel)
+            if cached is not None and self._clock() - cached[0] < CHANNEL_CACHE_SECONDS:
+                return cached[1]
+            members: set[str] = set()
+            cursor = ""
+            try:
+                while True:
+                    response = self.client.conversations_members(
+                        channel=channel, limit=MEMBERS_PAGE, cursor=cursor or None
+                    )
+                    members.update(response.get("members") or [])
+                    cursor = (response.get("response_metadata") or {}).get("next_cursor") or ""
+                    if not cursor:
+                        break
+            except (SlackApiError, SlackClientError, OSError) as exc:
+                # Unlike the reviewer group, no fallback to the last known members: a status change nobody could
+                # check is refused, and the user is told to try again.
+                log.warning("cannot read members of channel %s: %s", channel, exc)
+                return None
+            self._channels[channel] = (self._clock(), frozenset(members))
+            return self._channels[channel][1]
 
     def _group_members(self) -> frozenset[str]:
         if not self.group:

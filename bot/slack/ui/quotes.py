@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.db import QuoteRequest
-from bot.services.quotes import QuoteDraft
-from bot.slack.texts import QUOTE_STATUS_LABEL, escape, excerpt, t
+from bot.services.quotes import DECISIONS, QuoteDraft
+from bot.slack.texts import QUOTE_STATUS_LABEL, echo, excerpt, status_label, t
 from bot.slack.ui.elements import button, context, header, mrkdwn, plain, section
 from bot.slack.ui.ids import (
     ACTION_QUOTE_STATUS,
@@ -20,10 +20,11 @@ from bot.slack.ui.ids import (
     BLOCK_QUOTE_WHAT,
     CALLBACK_QUOTE_MODAL,
     INPUT_ACTION,
+    quote_status_value,
 )
 from model.catalog import NONE_LABEL, Catalog
 
-STAFF_STATUSES = ("feasible", "quote_sent", "declined")
+STAFF_STATUSES = DECISIONS
 # The quote form's fields (bot.services.quotes.validate_quote_form) and the modal's input blocks.
 FIELD_BLOCKS = {
     "what": BLOCK_QUOTE_WHAT,
@@ -107,8 +108,8 @@ def quote_staff_blocks(quote: QuoteRequest, *, catalog: Catalog) -> list[dict[st
         f"*Requester:* <@{quote.requester_id}>",
         f"*Product:* {catalog.product(quote.product).name}",
         f"*Detected row:* {row.title_en if row else '—'}",
-        f"*Timeline:* {escape(quote.timeline)}",
-        f"*Contact:* {escape(quote.contact)}",
+        f"*Timeline:* {echo(quote.timeline)}",
+        f"*Contact:* {echo(quote.contact)}",
         f"*Status:* {QUOTE_STATUS_LABEL['en'][quote.status]}{decided}",
     ]
     styles = {"feasible": "primary", "declined": "danger"}
@@ -116,7 +117,8 @@ def quote_staff_blocks(quote: QuoteRequest, *, catalog: Catalog) -> list[dict[st
         button(
             QUOTE_STATUS_LABEL["en"][s].capitalize(),
             action_id=f"{ACTION_QUOTE_STATUS}:{s}",
-            value=quote.ref,
+            # The status shown now travels with the click: a click on this post once it is stale changes nothing.
+            value=quote_status_value(quote.ref, quote.status),
             style=styles.get(s),
         )
         for s in STAFF_STATUSES
@@ -137,4 +139,10 @@ def quote_confirmation(quote: QuoteRequest) -> str:
 
 def quote_status_update(quote: QuoteRequest) -> str:
     """Message to the requester when staff change the status."""
-    return t(quote.lang, "quote_status_changed", ref=quote.ref, status=QUOTE_STATUS_LABEL[quote.lang][quote.status])
+    return t(quote.lang, "quote_status_changed", ref=quote.ref, status=status_label(quote.lang, quote.status))
+
+
+def quote_status_unchanged(quote: QuoteRequest) -> str:
+    """Message to staff whose click came too late: the status the request has now, and who decided it."""
+    by = t("en", "quote_status_by", user=quote.decided_by) if quote.decided_by and quote.status != "new" else ""
+    return t("en", "quote_status_already", ref=quote.ref, status=status_label("en", quote.status), by=by)

@@ -14,6 +14,7 @@ from bot.services.quotes import (
     validate_quote_form,
 )
 from bot.services.triage import triage_message
+from tests.support.outbox import claim_all
 
 VALID = {
     "what": "  Please install PyTorch and JupyterLab on our H100 VM  ",
@@ -104,7 +105,7 @@ def submit(store, catalog, *, key="view:V1", lang="en", announce=announce):
 
 
 def queued(store):
-    return [(i.purpose, i.payload["text"], i.purpose_id) for i in store.outbox.claim_due(lease_seconds=30)]
+    return [(i.purpose, i.payload["text"], i.purpose_id) for i in claim_all(store.outbox, lease_seconds=30)]
 
 
 def test_a_new_request_is_stored_with_its_announcements_and_a_repeat_queues_nothing(store, catalog):
@@ -129,12 +130,14 @@ def test_a_request_whose_announcements_fail_to_build_is_not_stored(store, catalo
 
 def test_a_status_change_queues_announcements_of_the_updated_request_once(store, catalog):
     quote, _ = submit(store, catalog, announce=lambda q: [])
-    decided, changed = change_quote_status(
-        store, ref=quote.ref.lower(), status="declined", staff_user="U0STAFF", announce=announce
+    decision = change_quote_status(
+        store, ref=quote.ref.lower(), status="declined", expected="new", staff_user="U0STAFF", announce=announce
     )
-    assert changed and (decided.status, decided.decided_by) == ("declined", "U0STAFF")
-    _, changed = change_quote_status(store, ref=quote.ref, status="declined", staff_user="U0OTHER", announce=announce)
-    assert not changed
+    assert decision.changed and (decision.quote.status, decision.quote.decided_by) == ("declined", "U0STAFF")
+    again = change_quote_status(
+        store, ref=quote.ref, status="declined", expected="declined", staff_user="U0OTHER", announce=announce
+    )
+    assert not again.changed
     assert queued(store) == [
         ("quote_staff_post", f"staff {quote.ref} declined", quote.id),
         ("quote_confirmation", f"confirm {quote.ref}", quote.id),
@@ -142,9 +145,50 @@ def test_a_status_change_queues_announcements_of_the_updated_request_once(store,
     assert store.quotes.get(quote.ref).decided_by == "U0STAFF"
 
 
+def decide(store, quote, status, *, expected, user="U0STAFF"):
+    return change_quote_status(
+        store, ref=quote.ref, status=status, expected=expected, staff_user=user, announce=announce
+    )
+
+
+def test_a_decision_applies_only_while_the_request_shows_the_status_the_clicker_saw(store, catalog):
+    quote, _ = submit(store, catalog, announce=lambda q: [])
+    first = decide(store, quote, "feasible", expected="new")
+    assert first.changed and store.outbox.pending_count() == 2
+    replay = decide(store, quote, "feasible", expected="new")  # the same click again
+    stale = decide(store, quote, "declined", expected="new", user="U0LATE")  # another button of the old post
+    for outcome in (replay, stale):
+        assert not outcome.changed
+        assert (outcome.quote.status, outcome.quote.decided_by) == ("feasible", "U0STAFF")  # what the clicker is told
+    assert store.outbox.pending_count() == 2  # nothing announced again
+    follow_up = decide(store, quote, "quote_sent", expected="feasible", user="U0LATE")  # from the updated post
+    assert follow_up.changed and (follow_up.quote.status, follow_up.quote.decided_by) == ("quote_sent", "U0LATE")
+    assert [h.status for h in store.quotes.history(quote.id)] == ["new", "feasible", "quote_sent"]
+
+
+@pytest.mark.parametrize(
+    ("status", "expected", "key"),
+    [
+        ("new", "feasible", "quote_status_not_new"),
+        ("new", "new", "quote_status_not_new"),
+        ("maybe", "new", "quote_status_invalid"),
+        ("feasible", "maybe", "quote_status_invalid"),
+        ("feasible", "", "quote_status_invalid"),
+    ],
+)
+def test_a_status_staff_cannot_choose_is_refused_and_changes_nothing(status, expected, key, store, catalog):
+    quote, _ = submit(store, catalog, announce=lambda q: [])
+    decide(store, quote, "declined", expected="new")
+    with pytest.raises(ValidationError) as caught:
+        decide(store, quote, status, expected=expected)
+    assert caught.value.fields == {"status": key}
+    assert store.quotes.get(quote.ref).status == "declined"
+    assert [h.status for h in store.quotes.history(quote.id)] == ["new", "declined"]
+
+
 def test_a_delivered_staff_post_is_remembered_on_its_request_and_other_calls_are_not(store, catalog):
     quote, _ = submit(store, catalog)
-    staff_post, confirmation = store.outbox.claim_due(lease_seconds=30)
+    staff_post, confirmation = claim_all(store.outbox, lease_seconds=30)
     note_delivery(store, confirmation, {"channel": "D0REQ", "ts": "1.1"})
     assert store.quotes.get(quote.ref).staff_message_ts is None
     note_delivery(store, staff_post, {"channel": "C0QUOTES", "ts": "1700000000.000100"})

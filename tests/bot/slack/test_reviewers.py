@@ -1,8 +1,9 @@
-"""bot.slack.reviewers against the local fake Slack: configured users, the reviewer group, caching, failures."""
+"""bot.slack.reviewers against the local fake Slack: configured users, the reviewer group, the quotes channel's
+members as staff when no reviewers are configured, caching, failures."""
 
 from slack_sdk import WebClient
 
-from bot.slack.reviewers import CACHE_SECONDS, Reviewers
+from bot.slack.reviewers import CACHE_SECONDS, CHANNEL_CACHE_SECONDS, Permission, Reviewers
 from tests.support.slack_requests import BOT_TOKEN
 
 
@@ -68,3 +69,56 @@ def test_before_the_first_successful_lookup_group_feedback_waits_for_review(fake
     fake.fail("usergroups.users.list", times=1)
     r = reviewers(fake, group="S0REV")
     assert not r.is_reviewer("U0CAROL")
+
+
+# --- staff on quote requests -----------------------------------------------------------------------------------
+
+
+def test_configured_reviewers_are_the_staff_and_the_channel_is_not_asked(fake):
+    fake.channel_members["C0QUOTES"] = ["U0ALICE", "U0BOB"]
+    r = reviewers(fake, users={"U0ALICE"})
+    assert r.staff_permission("U0ALICE", channel="C0QUOTES") is Permission.ALLOWED
+    assert r.staff_permission("U0BOB", channel="C0QUOTES") is Permission.NOT_STAFF  # a member, not a reviewer
+    assert fake.attempts.count("conversations.members") == 0
+
+
+def test_without_reviewers_the_members_of_the_channel_are_the_staff_and_they_are_cached_briefly(fake):
+    fake.channel_members["C0QUOTES"] = ["U0ALICE"]
+    clock = Clock()
+    r = reviewers(fake, clock=clock)
+    assert r.staff_permission("U0ALICE", channel="C0QUOTES") is Permission.ALLOWED
+    assert r.staff_permission("U0BOB", channel="C0QUOTES") is Permission.NOT_STAFF
+    assert r.staff_permission("", channel="C0QUOTES") is Permission.NOT_STAFF
+    [asked] = fake.calls_to("conversations.members")
+    assert asked.params["channel"] == "C0QUOTES"
+
+    fake.channel_members["C0QUOTES"] = ["U0BOB"]  # Alice left the channel, Bob joined
+    clock.now += CHANNEL_CACHE_SECONDS - 1
+    assert r.staff_permission("U0ALICE", channel="C0QUOTES") is Permission.ALLOWED  # still cached
+    clock.now += 2
+    assert r.staff_permission("U0ALICE", channel="C0QUOTES") is Permission.NOT_STAFF
+    assert r.staff_permission("U0BOB", channel="C0QUOTES") is Permission.ALLOWED
+    assert len(fake.calls_to("conversations.members")) == 2
+    assert CHANNEL_CACHE_SECONDS < CACHE_SECONDS
+
+
+def test_every_page_of_a_large_channel_is_read(fake):
+    fake.channel_members["C0QUOTES"] = [f"U{n:07d}" for n in range(2500)]
+    r = reviewers(fake)
+    assert r.staff_permission("U0002499", channel="C0QUOTES") is Permission.ALLOWED  # on the third page
+    assert len(fake.calls_to("conversations.members")) == 3
+
+
+def test_when_slack_cannot_say_who_is_in_the_channel_nobody_is_staff_and_the_next_click_asks_again(fake):
+    fake.channel_members["C0QUOTES"] = ["U0ALICE"]
+    clock = Clock()
+    r = reviewers(fake, clock=clock)
+    fake.fail("conversations.members", times=1)
+    assert r.staff_permission("U0ALICE", channel="C0QUOTES") is Permission.UNKNOWN
+    assert r.staff_permission("U0ALICE", channel="C0QUOTES") is Permission.ALLOWED  # the failure was not cached
+
+    clock.now += CHANNEL_CACHE_SECONDS + 1
+    fake.fail("conversations.members", times=1, status=429, error="ratelimited", retry_after=1)
+    # No fallback to the members last seen: a change nobody could check is refused.
+    assert r.staff_permission("U0ALICE", channel="C0QUOTES") is Permission.UNKNOWN
+    assert reviewers(fake).staff_permission("U0ALICE", channel="C0UNKNOWN") is Permission.UNKNOWN

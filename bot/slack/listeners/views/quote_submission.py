@@ -10,6 +10,7 @@ from bot.services.quotes import quote_draft, store_quote, validate_quote_form
 from bot.slack.announcements import deliver_quote_calls, new_quote_calls
 from bot.slack.deps import deps_of
 from bot.slack.payloads import private_metadata, user_id, view_values
+from bot.slack.texts import known_lang
 from bot.slack.ui.quotes import form_errors, form_fields
 
 
@@ -17,14 +18,16 @@ def handle(ack: Any, body: dict, view: dict, context: Any) -> None:
     """Validate the modal, store the request with its announcements, close the modal, then send them."""
     deps = deps_of(context)
     meta = private_metadata(view)
-    lang = meta.get("lang", "en")
+    part = meta.get("part") if isinstance(meta.get("part"), int) else None
+    draft = quote_draft(deps.store, int(meta["verdict_id"]), part=part) if meta.get("verdict_id") else None
+    # private_metadata comes back from the client: a language the bot does not speak (a forged one would break
+    # every later message to the requester) falls back to the language detected for the answered message.
+    lang = known_lang(meta.get("lang"), default=draft.lang if draft else "en")
     try:
         form = validate_quote_form(**form_fields(view_values(view)), catalog=deps.catalog)
     except ValidationError as exc:
         ack(response_action="errors", errors=form_errors(exc.fields, lang=lang))
         return
-    part = meta.get("part") if isinstance(meta.get("part"), int) else None
-    draft = quote_draft(deps.store, int(meta["verdict_id"]), part=part) if meta.get("verdict_id") else None
     # Stored before the modal closes, with its announcements in the same transaction: once the user sees it
     # accepted, the request exists and staff will hear of it even if this process dies right after.
     quote, _ = store_quote(
