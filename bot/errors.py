@@ -27,3 +27,7 @@ class ValidationError(BotError):
 
 class RetrainLockedError(BotError):
     """Another retraining run holds the lock."""
+
+
+class GateRejectedError(BotError):
+    """`scope-bot train` (without --force) trained a model that the promotion gate rejected."""

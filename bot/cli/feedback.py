@@ -1,4 +1,4 @@
-"""`scope-bot feedback add/list/import/export/review`: staff corrections that teach the model."""
+"""`scope-bot feedback add/list/import/export/review/discard`: staff corrections that teach the model."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ import argparse
 import csv
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from bot.cli.common import CLI_USER, json_lines, one_line, open_store
-from bot.db import FEEDBACK_STATUSES, AcceptedFeedback, FeedbackItem, Store
+from bot.db import FEEDBACK_STATUSES, FeedbackItem, Store
 from bot.errors import ValidationError
-from bot.services.feedback import check_label, record_feedback, review_feedback
+from bot.services.feedback import check_label, discard_feedback, import_feedback, record_feedback, review_feedback
+from bot.services.feedback_audit import load_auditor
 from bot.settings import Settings
 from model.catalog import Catalog, load_catalog
 
@@ -22,24 +24,38 @@ def register(sub: argparse._SubParsersAction) -> None:
     feedback = sub.add_parser("feedback", help="staff corrections that teach the model").add_subparsers(
         dest="feedback_command", required=True, metavar="ACTION"
     )
-    p = feedback.add_parser("add", help="add a correction (trusted: accepted at once)")
+    p = feedback.add_parser("add", help="add a correction (accepted at once unless the audit flags it)")
     p.add_argument("--label", required=True, help="row id (or 'none') the text belongs to")
     p.add_argument("--text", required=True, help="the message text")
     p.set_defaults(handler=cmd_feedback_add)
     p = feedback.add_parser("list", help="list feedback, oldest first")
     p.add_argument("--status", choices=FEEDBACK_STATUSES, help="only items with this status")
+    p.add_argument("--flagged", action="store_true", help="only items the audit flagged")
     p.add_argument("--json", action="store_true", help="print a JSON array")
     p.set_defaults(handler=cmd_feedback_list)
-    p = feedback.add_parser("import", help="import accepted feedback from JSON Lines or CSV (columns text,label)")
+    p = feedback.add_parser("import", help="import feedback from JSON Lines or CSV (columns text,label)")
     p.add_argument("file", type=Path)
+    p.add_argument(
+        "--force", action="store_true", help="import even if most items contradict the model (they wait for review)"
+    )
     p.set_defaults(handler=cmd_feedback_import)
     p = feedback.add_parser("export", help="print accepted feedback as JSON Lines")
     p.set_defaults(handler=cmd_feedback_export)
     p = feedback.add_parser("review", help="accept or discard pending feedback (interactive without options)")
     action = p.add_mutually_exclusive_group()
-    action.add_argument("--accept", type=int, metavar="ID", help="accept pending item ID")
-    action.add_argument("--discard", type=int, metavar="ID", help="discard pending item ID")
+    action.add_argument("--accept", type=int, nargs="+", metavar="ID", help="accept pending (or flagged) items")
+    action.add_argument("--discard", type=int, nargs="+", metavar="ID", help="discard pending items")
     p.set_defaults(handler=cmd_feedback_review)
+    p = feedback.add_parser("discard", help="withdraw accepted feedback: the next training no longer uses it")
+    p.add_argument("ids", type=int, nargs="+", metavar="ID")
+    p.add_argument("--by", help="who withdraws it (default: $USER)")
+    p.set_defaults(handler=cmd_feedback_discard)
+
+
+def _status(item: FeedbackItem) -> str:
+    if item.status == "pending" and item.flagged:
+        return f"feedback #{item.id} flagged for review ({item.flag_reason})"
+    return f"feedback #{item.id} {item.status}"
 
 
 def cmd_feedback_add(args: argparse.Namespace, settings: Settings) -> int:
@@ -47,16 +63,23 @@ def cmd_feedback_add(args: argparse.Namespace, settings: Settings) -> int:
     catalog = load_catalog(settings.catalog_path)
     with open_store(settings) as store:
         item, _ = record_feedback(
-            store, catalog=catalog, text=args.text, label=args.label, source="cli", trusted=True, user_id=CLI_USER
+            store,
+            catalog=catalog,
+            text=args.text,
+            label=args.label,
+            source="cli",
+            trusted=True,
+            user_id=CLI_USER,
+            auditor=load_auditor(settings),
         )
-    print(f"feedback #{item.id} {item.status}: {item.label} <- {one_line(item.text)}")
+    print(f"{_status(item)}: {item.label} <- {one_line(item.text)}")
     return 0
 
 
 def cmd_feedback_list(args: argparse.Namespace, settings: Settings) -> int:
     """List feedback, oldest first."""
     with open_store(settings) as store:
-        items = store.feedback.find(status=args.status)
+        items = store.feedback.find(status=args.status, flagged=args.flagged)
     if args.json:
         print(json.dumps([i.to_dict() for i in items], ensure_ascii=False))
         return 0
@@ -64,7 +87,8 @@ def cmd_feedback_list(args: argparse.Namespace, settings: Settings) -> int:
         print("no feedback" + (f" with status {args.status}" if args.status else ""))
         return 0
     for i in items:
-        print(f"#{i.id:<5} {i.status:9} {i.label:34} {i.source:7} {one_line(i.text, 60)}")
+        flag = "!" if i.flagged else " "  # contradicted a confident prediction when it came in
+        print(f"#{i.id:<5} {i.status:9} {flag} {i.label:34} {i.source:7} {one_line(i.text, 60)}")
     return 0
 
 
@@ -121,14 +145,24 @@ def read_feedback_file(path: Path, catalog: Catalog) -> list[dict[str, str]]:
 
 
 def cmd_feedback_import(args: argparse.Namespace, settings: Settings) -> int:
-    """Import JSON Lines or CSV corrections; all lines are checked before any is stored."""
+    """Import JSON Lines or CSV corrections; all lines are checked, and audited, before any is stored."""
     catalog = load_catalog(settings.catalog_path)
     pairs = read_feedback_file(args.file, catalog)  # every line checked before anything is written
+    auditor = load_auditor(settings)
     with open_store(settings) as store:
-        count = store.feedback.add_many(
-            AcceptedFeedback(**pair, source="import", user_id=CLI_USER, reviewed_by=CLI_USER) for pair in pairs
+        result = import_feedback(
+            store,
+            [(p["text"], p["label"]) for p in pairs],
+            auditor=auditor,
+            user=CLI_USER,
+            where=str(args.file),
+            force=args.force,
         )
-    print(f"imported {count} accepted feedback item(s) from {args.file}")
+    audited = "" if result.audited else " (not audited: no current model)"
+    print(
+        f"imported {result.accepted + result.flagged} feedback item(s) from {args.file}: {result.accepted} accepted, "
+        f"{result.flagged} flagged for review{audited}"
+    )
     return 0
 
 
@@ -150,6 +184,8 @@ def _review(store: Store, feedback_id: int, *, accept: bool) -> None:
     item, changed = review_feedback(store, feedback_id, accept=accept, reviewer=CLI_USER)
     if changed:
         print(f"feedback #{item.id} {item.status}: {item.label} <- {one_line(item.text)}")
+    elif item.status == "accepted":
+        print(f"feedback #{item.id} was already accepted; unchanged (withdraw it with `feedback discard {item.id}`)")
     else:
         print(f"feedback #{item.id} was already {item.status}; unchanged")
 
@@ -159,6 +195,8 @@ def _ask(item: FeedbackItem) -> str:
     print(f"  text:      {item.text}")
     print(f"  predicted: {item.predicted_label or '-'}")
     print(f"  label:     {item.label}")
+    if item.flagged:
+        print(f"  flagged:   {item.flag_reason}")
     while True:
         try:
             answer = input("[a]ccept, [d]iscard, [s]kip, [q]uit? ").strip().lower()
@@ -173,7 +211,8 @@ def cmd_feedback_review(args: argparse.Namespace, settings: Settings) -> int:
     """Accept or discard pending feedback, interactively or by id."""
     with open_store(settings) as store:
         if args.accept is not None or args.discard is not None:
-            _review(store, args.accept if args.accept is not None else args.discard, accept=args.accept is not None)
+            for feedback_id in args.accept if args.accept is not None else args.discard:
+                _review(store, feedback_id, accept=args.accept is not None)
             return 0
         pending = store.feedback.find(status="pending")
         if not pending:
@@ -188,4 +227,17 @@ def cmd_feedback_review(args: argparse.Namespace, settings: Settings) -> int:
                 _review(store, item.id, accept=answer == "a")
                 done += 1
         print(f"reviewed {done} of {len(pending)} pending item(s)")
+    return 0
+
+
+def cmd_feedback_discard(args: argparse.Namespace, settings: Settings) -> int:
+    """Withdraw feedback items, recording who did it and when."""
+    by = args.by or os.environ.get("USER") or CLI_USER
+    with open_store(settings) as store:
+        for feedback_id in args.ids:
+            item, changed = discard_feedback(store, feedback_id, by=by)
+            if changed:
+                print(f"feedback #{item.id} discarded by {by}: {item.label} <- {one_line(item.text)}")
+            else:
+                print(f"feedback #{item.id} was already discarded; unchanged")
     return 0

@@ -8,24 +8,27 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import json_lines, one_line
-from bot.services.model_lock import model_change_lock
+from bot.cli.common import json_lines, one_line, open_store
+from bot.errors import GateRejectedError
+from bot.services.retrain import retrain
+from bot.services.retrain_report import format_report
 from bot.settings import Settings
 from bot.slack.texts import percent
-from model.artifacts import Manifest, ModelStore
+from model.artifacts import ModelStore
 from model.catalog import load_catalog
 from model.classifier import Classifier
-from model.data import load_dev_set, load_hard_set, load_training_dir
 from model.errors import InputError, ModelFormatError
 from model.language import detect_language
-from model.training import save_trained, train_model
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add train and classify."""
-    p = sub.add_parser("train", help="train a model on training_data/ and make it current")
+    p = sub.add_parser(
+        "train", help="train a model on training_data/ + accepted feedback; make it current if it passes the gate"
+    )
     p.add_argument("--if-missing", action="store_true", help="do nothing when a current model loads fine")
     p.add_argument("--no-tune", action="store_true", help="skip the cross-validated hyperparameter search")
+    p.add_argument("--force", action="store_true", help="make the new model current even if the gate rejects it")
     p.set_defaults(handler=cmd_train)
 
     p = sub.add_parser("classify", help="classify a message, or JSON Lines from stdin with --jsonl")
@@ -41,7 +44,8 @@ def load_classifier(settings: Settings, path: Path | None = None) -> Classifier:
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
-    """Train on training_data/, save a new version and make it current (explicit admin action: no gate)."""
+    """Train on training_data/ + accepted feedback, save a new version, make it current if it passes the gate
+    (or with --force); GateRejectedError otherwise, with the candidate kept for inspection."""
     store = ModelStore(settings.model_dir, key=settings.model_key)
     if args.if_missing and store.current_version():
         try:
@@ -52,43 +56,26 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
         else:
             print(f"model {store.current_version()} is current; nothing to train")
             return 0
-    with model_change_lock(settings.model_dir, action="training"):
-        manifest = _train_and_promote(settings, store=store, tune=not args.no_tune)
-    print(f"model {manifest.version} is current")
+    # The same run as the nightly retrain (lock, data, gate, saving), with the CV search unless --no-tune.
+    with open_store(settings) as db:
+        report = retrain(
+            settings=settings,
+            store=db,
+            progress=lambda line: print(f"  {line}", flush=True),
+            tune=not args.no_tune,
+            force=args.force,
+            source="train",
+        )
+    if not report.promoted:
+        print(format_report(report))
+        raise GateRejectedError(
+            f"the gate rejected model {report.candidate_version} (kept for inspection; "
+            f"{report.current_version} stays current): {report.reason}; use --force to make it current anyway"
+        )
+    if report.forced:
+        print(format_report(report))
+    print(f"model {report.candidate_version} is current")
     return 0
-
-
-def _train_and_promote(settings: Settings, *, store: ModelStore, tune: bool) -> Manifest:
-    steps = 5
-
-    def step(n: int, text: str) -> None:
-        print(f"[{n}/{steps}] {text}", flush=True)
-
-    step(1, f"loading catalog {settings.catalog_path}")
-    catalog = load_catalog(settings.catalog_path)
-    step(2, f"loading training data {settings.train_dir} and dev set {settings.dev_path}")
-    train = load_training_dir(settings.train_dir, catalog)
-    dev = load_dev_set(settings.dev_path, catalog)
-    tune_set = load_hard_set(settings.hard_dev_path, catalog, split="tune")
-    print(
-        f"      {len(train)} training examples, {len(dev)} dev examples, {len(tune_set)} hard tune examples, "
-        f"{len(catalog.labels)} labels",
-        flush=True,
-    )
-    step(3, "training")
-    trained = train_model(
-        train=train,
-        dev=dev,
-        tune_set=tune_set,
-        label_info=catalog.label_info(),
-        tune=tune,
-        progress=lambda line: print(f"      {line}", flush=True),
-    )
-    step(4, f"saving to {store.versions_dir}")
-    manifest = save_trained(store, trained, parent_version=store.current_version())
-    step(5, f"promoting {manifest.version} to current")
-    store.promote(manifest.version)
-    return manifest
 
 
 def _jsonl_records(stream: Any) -> list[tuple[int, str]]:

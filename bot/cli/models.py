@@ -36,7 +36,11 @@ class VersionRow:
     label_accuracy: float | None
     current: bool
     parent_version: str | None
-    gate: str | None  # passed | rejected | None (trained by hand, no gate)
+    gate: str | None  # passed | rejected | forced (rejected, made current with --force) | None (no gate)
+
+
+def _gate(passed: bool, *, forced: bool) -> str:
+    return "passed" if passed else "forced" if forced else "rejected"
 
 
 def _pct(value: float | None) -> str:
@@ -58,7 +62,7 @@ def cmd_models_list(args: argparse.Namespace, settings: Settings) -> int:
                 label_accuracy=m.metrics.label_accuracy if m.metrics else None,
                 current=m.version == current,
                 parent_version=m.parent_version,
-                gate=None if not gate else ("passed" if gate.get("promoted") else "rejected"),
+                gate=None if not gate else _gate(bool(gate.get("promoted")), forced=bool(m.notes.get("forced"))),
             )
         )
     if args.json:

@@ -33,15 +33,25 @@ class FeedbackItem:
     user_id: str | None
     status: str
     reviewed_by: str | None
+    reviewed_at: str | None = None
+    flag_reason: str | None = None  # set: the audit held it for review (it contradicted a confident prediction)
+    discarded_by: str | None = None
+    discarded_at: str | None = None
+
+    @property
+    def flagged(self) -> bool:
+        """Held for review by the audit (it stays flagged after review, for the record)."""
+        return self.flag_reason is not None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for `feedback list --json`."""
-        return dict(self.__dict__)
+        return {**self.__dict__, "flagged": self.flagged}
 
 
 @dataclass(frozen=True)
 class AcceptedFeedback:
-    """One item of a bulk import: accepted at once, by `reviewed_by`."""
+    """One item of a bulk import: accepted at once by `reviewed_by`, unless the audit flagged it (then it waits
+    for review, status pending)."""
 
     text: str
     label: str
@@ -49,6 +59,15 @@ class AcceptedFeedback:
     user_id: str | None = None
     reviewed_by: str | None = None
     reviewed_at: str | None = None  # default: the time of the import
+    predicted_label: str | None = None  # what the current model said when it was audited
+    flag_reason: str | None = None
+
+
+def _import_row(item: AcceptedFeedback, now: str) -> dict[str, Any]:
+    row = {**item.__dict__, "created_at": now, "status": "accepted", "reviewed_at": item.reviewed_at or now}
+    if item.flag_reason:
+        row.update(status="pending", reviewed_by=None, reviewed_at=None)
+    return row
 
 
 def _insert_batch(batch: list[dict[str, Any]], conn: Connection) -> None:
@@ -74,6 +93,7 @@ class Feedback:
         predicted_label: str | None = None,
         user_id: str | None = None,
         dedupe_key: str | None = None,
+        flag_reason: str | None = None,
     ) -> tuple[FeedbackItem, bool]:
         """Store one feedback item; (item, created). A repeated dedupe_key returns the stored item."""
         if status not in FEEDBACK_STATUSES:
@@ -88,6 +108,7 @@ class Feedback:
             "predicted_label": predicted_label,
             "user_id": user_id,
             "dedupe_key": dedupe_key,
+            "flag_reason": flag_reason,
         }
         if status == "accepted":
             values.update(reviewed_by=user_id or source, reviewed_at=now)
@@ -99,15 +120,13 @@ class Feedback:
         return self.get(new_id), True
 
     def add_many(self, items: Iterable[AcceptedFeedback]) -> int:
-        """Insert many accepted items (imports), FEEDBACK_BATCH_ROWS per transaction; returns the count.
+        """Insert many items (imports), FEEDBACK_BATCH_ROWS per transaction; returns the count. Flagged items
+        wait for review, the others are accepted.
 
         A failure stops the import after the batches already committed: check the items before (the CLI does).
         """
         now = iso(utc_now())
-        rows = (
-            {**item.__dict__, "created_at": now, "reviewed_at": item.reviewed_at or now, "status": "accepted"}
-            for item in items
-        )
+        rows = (_import_row(item, now) for item in items)
         count = 0
         while batch := list(islice(rows, FEEDBACK_BATCH_ROWS)):
             self._run(partial(_insert_batch, batch))
@@ -121,11 +140,13 @@ class Feedback:
             raise NotFoundError(f"no feedback item #{feedback_id}")
         return _item(row)
 
-    def find(self, *, status: str | None = None, limit: int | None = None) -> list[FeedbackItem]:
-        """Feedback, oldest first, optionally by status."""
+    def find(self, *, status: str | None = None, flagged: bool = False, limit: int | None = None) -> list[FeedbackItem]:
+        """Feedback, oldest first, optionally by status and only what the audit flagged."""
         query = feedback.select().order_by(feedback.c.id)
         if status:
             query = query.where(feedback.c.status == status)
+        if flagged:
+            query = query.where(feedback.c.flag_reason.is_not(None))
         if limit:
             query = query.limit(limit)
         return self._run(lambda c: [_item(r) for r in c.execute(query)])
@@ -137,12 +158,25 @@ class Feedback:
 
     def review(self, feedback_id: int, *, accept: bool, reviewer: str) -> tuple[FeedbackItem, bool]:
         """Accept or discard a pending item; (item, changed). Already reviewed items stay as they are."""
-        status = "accepted" if accept else "discarded"
+        now = iso(utc_now())
+        values = {"status": "accepted" if accept else "discarded", "reviewed_by": reviewer, "reviewed_at": now}
+        if not accept:
+            values.update(discarded_by=reviewer, discarded_at=now)
         # The guarded UPDATE decides: of two simultaneous reviews of one item, only one changes it.
+        update = feedback.update().where(feedback.c.id == feedback_id, feedback.c.status == "pending").values(**values)
+        changed = self._run(lambda c: c.execute(update).rowcount == 1)
+        return self.get(feedback_id), changed
+
+    def discard(self, feedback_id: int, *, by: str) -> tuple[FeedbackItem, bool]:
+        """Withdraw an accepted (or pending) item, recording who and when; (item, changed).
+
+        NotFoundError for an unknown id; an item already discarded stays as it is.
+        """
+        self.get(feedback_id)
         update = (
             feedback.update()
-            .where(feedback.c.id == feedback_id, feedback.c.status == "pending")
-            .values(status=status, reviewed_by=reviewer, reviewed_at=iso(utc_now()))
+            .where(feedback.c.id == feedback_id, feedback.c.status.in_(("accepted", "pending")))
+            .values(status="discarded", discarded_by=by, discarded_at=iso(utc_now()))
         )
         changed = self._run(lambda c: c.execute(update).rowcount == 1)
         return self.get(feedback_id), changed

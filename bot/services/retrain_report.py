@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from model.gate import RowChange
+from model.gate import FlipCounts, RowChange
 from model.metrics import Metrics, Summary
 
 EVAL_SET = "evaluation set"
 DEV_SET = "dev set"
-TRAINING_SET = "training phrasings"
+TUNE_SET = "hard tune split"
+# Accepted feedback that contradicts a confident prediction of the current model, the current answer as reference.
+CONTESTED_SET = "contested feedback"
 
 
 @dataclass(frozen=True)
@@ -44,21 +46,23 @@ class RetrainCounts:
     feedback_in_dev_set: int
     feedback_stale_label: int
     conflicts: int
+    feedback_duplicates: int = 0  # merged into another item of the same text, or repeating a YAML phrasing
 
 
 @dataclass(frozen=True)
 class RetrainReport:
-    promoted: bool
+    promoted: bool  # the candidate is current now
     candidate_version: str
     current_version: str | None  # current before the run
     reason: str
     evaluation: Comparison  # on the evaluation set (dev set + held-out feedback)
-    checks: dict[str, Comparison]  # the curated sets feedback cannot change, which the gate also judged
+    checks: dict[str, FlipCounts]  # example by example: the curated sets, and the contested feedback
     counts: RetrainCounts
     conflicts: tuple[Conflict, ...] = ()
     worse_rows: tuple[RowChange, ...] = ()
     pruned: tuple[str, ...] = ()
     seconds: float = 0.0
+    forced: bool = False  # promoted although the gate rejected it (`train --force`)
 
     @property
     def serving_version(self) -> str | None:
@@ -69,19 +73,14 @@ class RetrainReport:
         """JSON-ready form (`retrain --json`)."""
         return {
             "promoted": self.promoted,
+            "forced": self.forced,
             "candidate_version": self.candidate_version,
             "current_version": self.current_version,
             "reason": self.reason,
             "metrics": {
                 "candidate": _summary_dict(self.evaluation.candidate),
                 "current": _summary_dict(self.evaluation.current) if self.evaluation.current else None,
-                "checks": {
-                    name: {
-                        "candidate": asdict(c.candidate.summary),
-                        "current": asdict(c.current.summary) if c.current else None,
-                    }
-                    for name, c in self.checks.items()
-                },
+                "checks": {name: asdict(flips) for name, flips in self.checks.items()},
             },
             "counts": asdict(self.counts),
             "conflicts": [asdict(c) for c in self.conflicts],
@@ -93,6 +92,8 @@ class RetrainReport:
                     "after": r.after,
                     "support": r.support,
                     "blocking": r.blocking,
+                    "lost": r.lost,
+                    "gained": r.gained,
                 }
                 for r in self.worse_rows
             ],
@@ -136,15 +137,13 @@ def _per_row(report: RetrainReport) -> list[str]:
     return lines
 
 
-def _checks(checks: Mapping[str, Comparison]) -> list[str]:
+def _checks(checks: Mapping[str, FlipCounts]) -> list[str]:
     if not checks:
         return []
-    lines = ["", "curated sets feedback cannot change (verdict accuracy / label accuracy, current -> candidate)"]
-    for name, pair in checks.items():
-        now, was = pair.candidate.summary, pair.current.summary if pair.current else None
+    lines = ["", "example by example (right answers current -> candidate; turned wrong / turned right)"]
+    for name, f in checks.items():
         lines.append(
-            f"  {name:20} {_pct(was, 'verdict_accuracy'):>6} -> {_pct(now, 'verdict_accuracy'):>6}   "
-            f"{_pct(was, 'label_accuracy'):>6} -> {_pct(now, 'label_accuracy'):>6}   n={now.n}"
+            f"  {name:20} {f.right_before:>5} -> {f.right_after:<5} of {f.n:<5} lost {f.lost:<4} gained {f.gained}"
         )
     return lines
 
@@ -152,7 +151,9 @@ def _checks(checks: Mapping[str, Comparison]) -> list[str]:
 def format_report(report: RetrainReport) -> str:
     """The report for people: data counts, current vs candidate per verdict and per row, decision and why."""
     c = report.counts
-    decision = "PROMOTED" if report.promoted else "REJECTED (kept for inspection)"
+    decision = "REJECTED (kept for inspection)"
+    if report.promoted:
+        decision = "PROMOTED past the gate (--force)" if report.forced else "PROMOTED"
     lines = [
         f"retrain: candidate {report.candidate_version} {decision}",
         f"current before: {report.current_version or '(none)'}; current now: {report.serving_version or '(none)'}",
@@ -160,7 +161,8 @@ def format_report(report: RetrainReport) -> str:
         "",
         f"data: {c.yaml_examples} YAML phrasings; {c.feedback_accepted} accepted feedback: "
         f"{c.feedback_used} for training, {c.feedback_held_out} held out, {c.conflicts} conflicting texts, "
-        f"{c.feedback_in_dev_set} skipped as dev-set phrasings, {c.feedback_stale_label} with unknown labels",
+        f"{c.feedback_duplicates} duplicates merged, {c.feedback_in_dev_set} skipped as dev-set phrasings, "
+        f"{c.feedback_stale_label} with unknown labels",
         f"evaluation set: {c.dev_examples} dev + {c.feedback_held_out} held-out feedback = {c.eval_examples} examples",
         "",
         *_figures(report.evaluation.candidate, report.evaluation.current),
@@ -171,7 +173,8 @@ def format_report(report: RetrainReport) -> str:
         lines += ["", "rows whose recall dropped (! = blocks promotion)"]
         for r in report.worse_rows:
             mark = "!" if r.blocking else " "
-            lines.append(f"{mark} {r.dataset:20} {r.row:32} {r.before:.2f} -> {r.after:.2f}   n={r.support}")
+            turned = f"   {r.lost} turned wrong, {r.gained} right" if r.lost else ""
+            lines.append(f"{mark} {r.dataset:20} {r.row:32} {r.before:.2f} -> {r.after:.2f}   n={r.support}{turned}")
     if report.conflicts:
         lines += ["", "conflicting feedback (the latest accepted label wins):"]
         for conflict in report.conflicts:

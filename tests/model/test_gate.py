@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import pytest
+
+from model.data import HardExample
 from model.evaluation import evaluate
-from model.gate import RowChange, combine, decide
+from model.gate import (
+    RowChange,
+    combine,
+    compare_examples,
+    decide,
+    hard_rows,
+    right_on_hard,
+    right_on_labels,
+    same_answers,
+)
 from model.metrics import Confusion, Metrics, RowMetrics
-from model.prediction import Prediction
+from model.prediction import Part, Prediction
 
 
 def metrics(verdict_accuracy: float, recalls: dict[str, tuple[float, int]]) -> Metrics:
@@ -106,7 +118,7 @@ def test_combined_gate_needs_every_check_and_says_which_failed():
     assert [(r.dataset, r.row) for r in result.worse_rows] == [("dev set", "b")]
 
 
-def _prediction(label: str, verdict: str) -> Prediction:
+def _prediction(label: str, verdict: str, reason: str | None = None, parts: tuple[Part, ...] = ()) -> Prediction:
     return Prediction(
         label=label,
         product="p",
@@ -116,7 +128,8 @@ def _prediction(label: str, verdict: str) -> Prediction:
         alternatives=(),
         explanation=(),
         model_version="t",
-        parts=(),
+        parts=parts,
+        reason=reason,
     )
 
 
@@ -137,3 +150,120 @@ def test_works_on_real_evaluate_output():
     assert not result.promoted
     assert [(r.row, r.before, r.after) for r in result.worse_rows] == [("b", 1.0, 0.0)]
     assert decide(candidate=current, current=candidate).promoted
+
+
+# --- example by example ----------------------------------------------------------------------------------------
+
+INFO = {
+    "a": {"product": "p", "verdict": "in_scope"},
+    "a_twin": {"product": "q", "verdict": "in_scope"},
+    "b": {"product": "p", "verdict": "out_of_scope"},
+    "other": {"product": "", "verdict": "unsure"},
+    "none": {"product": "", "verdict": "unsure"},
+}
+
+
+def flips(rows: list[str], before: list[bool], after: list[bool], **limits):
+    return compare_examples(rows=rows, current=before, candidate=after, **limits)
+
+
+def test_identical_answers_pass():
+    rows = ["a"] * 20 + ["b"] * 20
+    result = flips(rows, [True] * 40, [True] * 40)
+    assert result.promoted and result.worse_rows == ()
+    assert (result.flips.n, result.flips.lost, result.flips.gained) == (40, 0, 0)
+
+
+def test_more_than_a_few_flips_in_one_row_block_whatever_the_net_accuracy():
+    # Row a: 4 of 30 turn wrong; row b: 10 that were wrong turn right. The set as a whole improves.
+    rows = ["a"] * 30 + ["b"] * 30
+    before = [True] * 30 + [True] * 20 + [False] * 10
+    after = [False] * 4 + [True] * 26 + [True] * 30
+    result = flips(rows, before, after)
+    assert result.flips.right_after > result.flips.right_before
+    assert not result.promoted
+    assert "a 4 of 30" in result.reason
+    [change] = result.worse_rows
+    assert (change.row, change.lost, change.gained, change.blocking) == ("a", 4, 0, True)
+
+
+def test_three_flips_in_a_large_row_pass_and_the_limit_is_configurable():
+    rows = ["a"] * 40
+    before, after = [True] * 40, [False] * 3 + [True] * 37  # 7.5 points: below the recall limit too
+    assert flips(rows, before, after).promoted
+    assert not flips(rows, before, after, max_flips=2).promoted
+
+
+def test_a_recall_drop_of_more_than_ten_points_blocks_with_few_flips():
+    rows = ["a"] * 20
+    before, after = [True] * 20, [False] * 3 + [True] * 17  # 3 flips (allowed), but 15 points
+    result = flips(rows, before, after)
+    assert not result.promoted
+    assert result.worse_rows[0].before == 1.0 and result.worse_rows[0].after == pytest.approx(0.85)
+    assert flips(rows, before, after, recall_drop=0.2).promoted
+
+
+def test_one_flip_in_a_tiny_row_is_noise_not_a_recall_drop():
+    rows = ["a"] * 8 + ["b"] * 30
+    before, after = [True] * 38, [False] + [True] * 37  # a: 12.5 points, but a single example
+    result = flips(rows, before, after)
+    assert result.promoted
+    assert [(r.row, r.lost, r.blocking) for r in result.worse_rows] == [("a", 1, False)]
+
+
+def test_many_flips_spread_over_rows_block_the_set():
+    # A label column shifted by a line: two or three examples of every row turn wrong, none beyond the row limit.
+    rows = [row for row in "abcdef" for _ in range(30)]
+    before = [True] * len(rows)
+    after = [i % 30 >= 2 for i in range(len(rows))]
+    result = flips(rows, before, after, max_total_flips=10)
+    assert not result.promoted
+    assert not any(r.blocking for r in result.worse_rows)
+    assert "12 of 180 right answers turned wrong (at most 10)" in result.reason
+    assert flips(rows, before, after, max_total_flips=12).promoted
+
+
+def test_compare_needs_aligned_inputs():
+    with pytest.raises(ValueError, match="one row and two outcomes"):
+        flips(["a", "b"], [True], [True, False])
+
+
+def test_right_on_labels_needs_the_verdict_and_the_row_and_treats_handovers_as_the_hard_set_does():
+    cases = [
+        ("a", _prediction("a", "in_scope"), True),
+        ("a", _prediction("a_twin", "in_scope"), False),  # right verdict, wrong row
+        ("a", _prediction("a", "unsure", "low_confidence"), False),  # handed over: the row was not answered
+        ("b", _prediction("a", "in_scope"), False),
+        ("other", _prediction("other", "unsure", "not_covered"), True),
+        ("other", _prediction("b", "unsure", "low_confidence"), True),  # handed over is what `other` needs
+        ("other", _prediction("b", "out_of_scope"), False),
+        ("none", _prediction("none", "unsure", "not_a_request"), True),
+        ("none", _prediction("a", "in_scope"), False),
+    ]
+    labels = [label for label, _, _ in cases]
+    assert right_on_labels([p for _, p, _ in cases], labels, label_info=INFO) == tuple(r for _, _, r in cases)
+
+
+def _hard(label: str | None, *, also: tuple[str, ...] = (), parts: tuple[tuple[str, str], ...] = ()) -> HardExample:
+    text = " ".join(t for t, _ in parts) or "x"
+    return HardExample(text=text, kind="boundary", lang="en", split="tune", label=label, also=also, parts=parts)
+
+
+def test_right_on_hard_accepts_twin_rows_and_needs_both_parts():
+    two = _hard(None, parts=(("invoice", "a"), ("install", "b")))
+    examples = [_hard("a", also=("a_twin",)), _hard("a"), two, two]
+    mixed = (Part("invoice", 0, 7, "a", "in_scope", 0.9), Part("install", 8, 15, "b", "out_of_scope", 0.9))
+    predictions = [
+        _prediction("a_twin", "in_scope"),
+        _prediction("a_twin", "in_scope"),
+        _prediction("a", "mixed", parts=mixed),
+        _prediction("a", "in_scope"),  # one verdict for a two-part message
+    ]
+    assert right_on_hard(predictions, examples, label_info=INFO) == (True, False, True, False)
+    assert hard_rows(examples) == ("a", "a", "mixed", "mixed")
+
+
+def test_same_answers_compares_row_and_verdict():
+    was = [_prediction("b", "out_of_scope"), _prediction("b", "out_of_scope"), _prediction("a", "in_scope")]
+    now = [_prediction("b", "out_of_scope"), _prediction("a", "in_scope"), _prediction("a", "unsure", "low_confidence")]
+    assert same_answers(was, now) == (True, False, False)

@@ -1,14 +1,20 @@
-"""`scope-bot feedback add/list/import/export/review` through the real entry point."""
+"""`scope-bot feedback add/list/import/export/review/discard` through the real entry point."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from bot.db import Store
+from model.artifacts import ModelStore
+from model.data import load_hard_set
+from tests.conftest import DATA
+from tests.support import poison
 from tests.support.cli import assert_one_line_error, feedback_json, run
 
 
@@ -140,3 +146,105 @@ def test_interactive_review_stops_at_end_of_input(env, capsys, monkeypatch):
     assert run(capsys, "feedback", "review")[0] == 0
     statuses = {i["id"]: i["status"] for i in feedback_json(capsys)}
     assert [statuses[i] for i in ids] == ["accepted", "pending"]
+
+
+# --- the audit: feedback that contradicts a confident prediction of the current model ---------------------------
+
+
+def _write_csv(path: Path, pairs: list[tuple[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "label"])
+        writer.writerows(pairs)
+    return path
+
+
+def _contradicting(err: str, n: int) -> int:
+    found = re.search(rf"(\d+) of {n} items contradict", err)
+    assert found, err
+    return int(found.group(1))
+
+
+@pytest.mark.parametrize("n", [200, 20])
+def test_import_relabelling_ollama_requests_is_refused(env, tmp_path, capsys, n):
+    path = _write_csv(tmp_path / "relabel.csv", poison.ollama_relabelling(n))
+    code, _, err = run(capsys, "feedback", "import", str(path))
+    assert_one_line_error(code, err, "is the label column shifted?", "Nothing imported", "--force")
+    assert _contradicting(err, n) >= 0.95 * n  # the model is at least 90 % sure they are frameworks
+    assert feedback_json(capsys) == []
+
+
+def test_import_with_a_shifted_label_column_is_refused(env, tmp_path, capsys, catalog):
+    fresh = [e for e in load_hard_set(DATA / "hard_dev.yml", catalog, split="test") if e.label]
+    path = _write_csv(tmp_path / "shifted.csv", poison.shifted([e.text for e in fresh], [e.label for e in fresh], 190))
+    code, _, err = run(capsys, "feedback", "import", str(path))
+    assert_one_line_error(code, err, "is the label column shifted?")
+    assert _contradicting(err, 190) > 0.75 * 190
+    assert feedback_json(capsys) == []
+
+
+def test_genuine_new_phrasings_are_imported_as_accepted(env, tmp_path, capsys):
+    path = _write_csv(tmp_path / "genuine.csv", list(poison.GENUINE))
+    code, out, _ = run(capsys, "feedback", "import", str(path))
+    assert code == 0 and "15 accepted, 0 flagged for review" in out
+    items = feedback_json(capsys)
+    assert [(i["status"], i["flagged"]) for i in items] == [("accepted", False)] * 15
+
+
+def test_a_contradicting_correction_is_flagged_and_counts_only_once_confirmed(env, capsys):
+    text = "Könnt ihr uns Ollama mit Mistral auf die neue GPU-VM installieren?"
+    code, out, _ = run(capsys, "feedback", "add", "--label", "cloudgpu.vm_setup", "--text", text)
+    assert code == 0 and "flagged for review" in out and "cloudgpu.third_party_frameworks" in out
+    [item] = feedback_json(capsys, "--flagged")
+    assert (item["status"], item["predicted_label"], item["reviewed_by"]) == (
+        "pending",
+        "cloudgpu.third_party_frameworks",
+        None,
+    )
+    assert "sure it is cloudgpu.third_party_frameworks" in item["flag_reason"]
+    assert run(capsys, "feedback", "export")[1] == ""  # not accepted: not trained on
+    assert run(capsys, "feedback", "review", "--accept", str(item["id"]))[0] == 0
+    [item] = feedback_json(capsys, "--status", "accepted")
+    assert item["flagged"] and item["reviewed_by"] == "cli"
+
+
+def test_discard_withdraws_accepted_feedback_and_records_who_and_when(env, capsys, monkeypatch):
+    run(capsys, "feedback", "add", "--label", "cstack.orders", "--text", "Wo finde ich die Rechnung vom Mai?")
+    run(capsys, "feedback", "add", "--label", "cstack.account", "--text", "2FA-Gerät verloren, bitte zurücksetzen")
+    first, second = (i["id"] for i in feedback_json(capsys))
+    code, out, _ = run(capsys, "feedback", "discard", str(first), "--by", "alice")
+    assert code == 0 and f"#{first} discarded by alice" in out
+    monkeypatch.setenv("USER", "bob")
+    assert run(capsys, "feedback", "discard", str(second))[0] == 0
+    code, out, _ = run(capsys, "feedback", "discard", str(first))
+    assert code == 0 and "already discarded" in out
+    items = {i["id"]: i for i in feedback_json(capsys)}
+    assert [(items[i]["status"], items[i]["discarded_by"]) for i in (first, second)] == [
+        ("discarded", "alice"),
+        ("discarded", "bob"),
+    ]
+    assert all(items[i]["discarded_at"] for i in (first, second))
+    assert items[first]["reviewed_by"] == "cli"  # who accepted it stays on record
+    assert run(capsys, "feedback", "export")[1] == ""
+    code, _, err = run(capsys, "feedback", "discard", "999")
+    assert_one_line_error(code, err, "#999")
+
+
+def test_forced_relabelling_confirmed_by_a_reviewer_is_still_rejected_by_the_gate(env, tmp_path, capsys):
+    current = ModelStore(env["models"]).current_version()
+    path = _write_csv(tmp_path / "relabel.csv", poison.ollama_relabelling(200))
+    code, out, _ = run(capsys, "feedback", "import", str(path), "--force")
+    flagged = [str(i["id"]) for i in feedback_json(capsys, "--flagged", "--status", "pending")]
+    assert code == 0 and f"{200 - len(flagged)} accepted, {len(flagged)} flagged for review" in out
+    assert len(flagged) >= 190
+    assert run(capsys, "feedback", "review", "--accept", *flagged)[0] == 0  # a reviewer waves them all through
+
+    code, out, _ = run(capsys, "retrain", "--json")
+
+    assert code == 0
+    report = json.loads(out)
+    assert report["promoted"] is False and report["counts"]["feedback_accepted"] == 200
+    assert ModelStore(env["models"]).current_version() == current
+    blocking = {(r["set"], r["row"]) for r in report["worse_rows"] if r["blocking"]}
+    assert ("contested feedback", poison.TRUE_LABEL) in blocking, report["reason"]
+    print(f"\n200 Ollama rows forced in: {report['reason']}; checks {report['metrics']['checks']}")

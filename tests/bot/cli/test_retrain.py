@@ -69,3 +69,39 @@ def test_train_and_promote_wait_for_no_one_while_the_lock_is_held(env, capsys):
         code, _, err = run(capsys, "models", "promote", versions_before[-1].version)
         assert_one_line_error(code, err, "not starting a promotion")
     assert ModelStore(env["models"]).versions() == versions_before
+
+
+def test_train_uses_accepted_feedback_and_goes_through_the_gate_unless_forced(env, capsys):
+    from bot.db import AcceptedFeedback
+    from tests.support import poison
+
+    store = Store.open(f"sqlite:///{env['db']}")
+    try:
+        # Accepted before the audit existed (or waved through): only the gate stands between them and `current`.
+        store.feedback.add_many(
+            AcceptedFeedback(text=t, label=lbl, source="import", user_id="cli", reviewed_by="cli")
+            for t, lbl in poison.ollama_relabelling(200)
+        )
+    finally:
+        store.close()
+    current = ModelStore(env["models"]).current_version()
+
+    code, out, err = run(capsys, "train", "--no-tune")
+
+    assert_one_line_error(code, err, "the gate rejected model", f"{current} stays current", "use --force")
+    assert "REJECTED" in out
+    assert ModelStore(env["models"]).current_version() == current
+    listed = {v["version"]: v for v in json.loads(run(capsys, "models", "list", "--json")[1])}
+    rejected = next(v for v in listed.values() if v["gate"] == "rejected")
+    assert not rejected["current"]
+
+    code, out, _ = run(capsys, "train", "--no-tune", "--force")
+
+    assert code == 0 and "PROMOTED past the gate (--force)" in out
+    forced = ModelStore(env["models"]).current_version()
+    assert forced not in (current, rejected["version"])
+    manifest = ModelStore(env["models"]).manifest(forced)
+    assert manifest.notes["source"] == "train" and manifest.notes["forced"] is True
+    assert manifest.notes["feedback_used"] + manifest.notes["feedback_held_out"] == 200
+    listed = {v["version"]: v for v in json.loads(run(capsys, "models", "list", "--json")[1])}
+    assert (listed[forced]["gate"], listed[forced]["current"]) == ("forced", True)

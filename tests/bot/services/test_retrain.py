@@ -6,14 +6,17 @@ import pytest
 from filelock import FileLock
 
 from bot.db import AcceptedFeedback, Store
-from bot.errors import RetrainLockedError
+from bot.errors import RetrainLockedError, ValidationError
 from bot.serve.live_model import LiveClassifier
-from bot.services.feedback import record_feedback
+from bot.services.feedback import import_feedback, record_feedback, review_feedback
+from bot.services.feedback_audit import load_auditor
+from bot.services.feedback_split import is_held_out, split_feedback, text_key
 from bot.services.model_lock import LOCK_FILE
-from bot.services.retrain import retrain, split_feedback, text_key
-from bot.services.retrain_report import format_report
+from bot.services.retrain import retrain
+from bot.services.retrain_report import CONTESTED_SET, DEV_SET, TUNE_SET, format_report
 from model.artifacts import ModelStore
 from model.classifier import Classifier
+from tests.support import poison
 
 # A made-up product nickname the shipped phrasings never use; staff teach that it means plan setup.
 TAUGHT = "cstack.plan_setup"
@@ -107,22 +110,59 @@ def test_dev_set_texts_and_stale_labels_are_not_trained_on(feedback_store, catal
     assert text_key(" A  b\tC ") == "a b c"
 
 
+def test_duplicates_count_once_and_repeating_a_phrasing_adds_nothing(feedback_store, catalog, train_set):
+    at = "2026-01-01T10:00:00+00:00"
+    phrasing, its_label = train_set.texts[0], train_set.labels[0]
+    same = ["Ollama auf der GPU-VM?", "<@U042> ollama auf der gpu vm", "OLLAMA  auf der GPU VM!!"]
+    same.append("Öllama auf der GPU-VM")
+    _accepted(
+        feedback_store,
+        [(t, "cloudgpu.third_party_frameworks", at) for t in same] + [(phrasing.upper(), its_label, at)],
+    )
+    split = split_feedback(
+        feedback_store.feedback.accepted(),
+        dev_texts=[],
+        labels=catalog.labels,
+        phrasings=zip(train_set.texts, train_set.labels, strict=True),
+    )
+    # Mention, case, accents, punctuation and spacing aside the four are one text; the fifth is a YAML phrasing.
+    assert [label for _, label in split.train + split.held_out] == ["cloudgpu.third_party_frameworks"]
+    assert (split.accepted, split.duplicates, split.conflicts) == (5, 4, ())
+
+
 # --- retraining (each test trains once) -------------------------------------------------------------------------
 
 
-def test_taught_phrasing_is_learned_promoted_and_hot_reloaded(settings, store, catalog):
+def test_honest_feedback_is_learned_promoted_and_hot_reloaded(settings, store, catalog, train_set):
     before = Classifier.load(settings.model_dir)
     assert before.classify(FRESH).label != TAUGHT, "precondition: the current model must not know the phrasing yet"
     live = LiveClassifier(settings.model_dir)
+    auditor = load_auditor(settings)
     for text in TAUGHT_TEXTS:
-        record_feedback(store, catalog=catalog, text=text, label=TAUGHT, source="cli", trusted=True, user_id="cli")
+        record_feedback(
+            store, catalog=catalog, text=text, label=TAUGHT, source="cli", trusted=True, user_id="cli", auditor=auditor
+        )
+    # A word the model never saw can look like chatter to it, even "100 % sure": such items wait for a reviewer.
+    flagged = store.feedback.find(status="pending")
+    assert all(i.flagged for i in flagged) and len(flagged) < 4, flagged
+    for item in flagged:
+        review_feedback(store, item.id, accept=True, reviewer="U0REVIEWER")
+    # New wordings for existing rows, imported by staff: none contradicts what the model is sure of.
+    genuine = list(poison.GENUINE)
+    assert not {text_key(t) for t, _ in genuine} & {text_key(t) for t in train_set.texts}
+    imported = import_feedback(store, genuine, auditor=auditor, user="cli", where="genuine.csv")
+    assert (imported.accepted, imported.flagged) == (15, 0)
 
     report = retrain(settings=settings, store=store)
 
     assert report.promoted, report.reason
     assert report.current_version == before.version
-    assert report.counts.feedback_accepted == len(TAUGHT_TEXTS)
-    assert report.counts.feedback_used + report.counts.feedback_held_out == len(TAUGHT_TEXTS)
+    total = len(TAUGHT_TEXTS) + len(genuine)
+    assert report.counts.feedback_accepted == total
+    assert report.counts.feedback_used + report.counts.feedback_held_out == total
+    # The confirmed nickname items are contested, but a few per row may pass.
+    assert report.checks[CONTESTED_SET].n == len(flagged) if flagged else CONTESTED_SET not in report.checks
+    assert {DEV_SET, TUNE_SET} <= report.checks.keys()
     assert report.evaluation.current.verdict_accuracy > 0.8
     after = Classifier.load(settings.model_dir)
     assert after.version == report.candidate_version != before.version
@@ -134,6 +174,11 @@ def test_taught_phrasing_is_learned_promoted_and_hot_reloaded(settings, store, c
     assert live.maybe_reload()
     assert live.version == report.candidate_version
     assert live.classify(FRESH).label == TAUGHT
+    # Learned: the candidate answers every genuine phrasing it was trained on with its row, the old model did not.
+    trained = [(t, label) for t, label in genuine if not is_held_out(text_key(t))]
+    texts, labels = [t for t, _ in trained], [label for _, label in trained]
+    assert [p.label for p in after.classify_many(texts)] == labels
+    assert [p.label for p in before.classify_many(texts)] != labels
 
     text = format_report(report)
     assert "PROMOTED" in text and report.candidate_version in text
@@ -173,15 +218,72 @@ def test_flipped_labels_are_rejected_and_current_stays(settings, store, train_se
     assert model_store.current_version() == current
     assert Classifier.load(settings.model_dir).version == current
     blocking = {(r.dataset, r.row) for r in report.worse_rows if r.blocking}
-    assert {("dev set", row) for row in swap} <= blocking, report.worse_rows
+    assert {(DEV_SET, row) for row in swap} <= blocking, report.worse_rows
     # Less sure of the swapped rows, the candidate hands many of them over instead of answering wrongly, so its
-    # accuracy on what it answers may hold; the collapsed rows give it away.
-    assert "dev set: recall collapsed for" in report.reason
+    # accuracy on what it answers may hold; the dev examples it no longer gets right give it away.
+    assert f"{DEV_SET}: turned right answers wrong for" in report.reason
     kept = model_store.manifest(report.candidate_version)  # rejected, but kept for inspection
     assert kept.notes["gate"]["promoted"] is False
     assert kept.parent_version == current
     assert sorted(report.pruned) == old
     assert "REJECTED" in format_report(report)
+
+
+def _force_in(store: Store, settings, pairs: list[tuple[str, str]]) -> int:
+    """What a determined importer does: refused at first, --force, then a reviewer confirms every flagged item."""
+    auditor = load_auditor(settings)
+    with pytest.raises(ValidationError, match="is the label column shifted"):
+        import_feedback(store, pairs, auditor=auditor, user="cli", where="feedback.csv")
+    assert store.feedback.find() == []  # refused: nothing imported
+    result = import_feedback(store, pairs, auditor=auditor, user="cli", where="feedback.csv", force=True)
+    flagged = store.feedback.find(status="pending", flagged=True)
+    assert len(flagged) == result.flagged  # these count only once reviewed
+    assert len(store.feedback.accepted()) == result.accepted == len(pairs) - result.flagged
+    for item in flagged:
+        review_feedback(store, item.id, accept=True, reviewer="U0REVIEWER")
+    return result.flagged
+
+
+def _assert_rejected(report, settings, current: str) -> None:
+    assert not report.promoted, report.reason
+    assert ModelStore(settings.model_dir).current_version() == current
+    assert ModelStore(settings.model_dir).manifest(report.candidate_version).notes["gate"]["promoted"] is False
+
+
+def test_twenty_relabelled_ollama_requests_are_flagged_and_when_confirmed_rejected(settings, store):
+    current = ModelStore(settings.model_dir).current_version()
+    assert _force_in(store, settings, poison.ollama_relabelling(20)) == 20
+
+    report = retrain(settings=settings, store=store)
+
+    _assert_rejected(report, settings, current)
+    # Twenty messages hardly move the curated sets; the candidate adopting what the current model was sure is
+    # wrong gives them away.
+    contested = report.checks[CONTESTED_SET]
+    assert contested.n == 20 and contested.lost > settings.gate_max_flips, contested
+    assert f"{CONTESTED_SET}: turned right answers wrong for {poison.TRUE_LABEL}" in report.reason
+    print(f"\n20 Ollama rows: {report.reason}; {report.checks}; worse {report.worse_rows}")
+
+
+def test_shifted_label_column_is_refused_and_when_confirmed_rejected(settings, store, catalog):
+    from model.data import load_hard_set
+    from tests.conftest import DATA
+
+    fresh = [e for e in load_hard_set(DATA / "hard_dev.yml", catalog, split="test") if e.label]
+    pairs = poison.shifted([e.text for e in fresh], [e.label for e in fresh], 190)
+    current = ModelStore(settings.model_dir).current_version()
+    flagged = _force_in(store, settings, pairs)
+    assert flagged > 0.75 * len(pairs), flagged
+
+    report = retrain(settings=settings, store=store)
+
+    _assert_rejected(report, settings, current)
+    # A few examples of every row turn wrong: hardly a row shows it, the curated sets as a whole do.
+    limit = 3 * settings.gate_max_flips
+    assert max(report.checks[DEV_SET].lost, report.checks[TUNE_SET].lost) > limit, report.checks
+    assert f"right answers turned wrong (at most {limit})" in report.reason
+    assert report.checks[CONTESTED_SET].lost > limit
+    print(f"\nshifted column ({flagged} flagged of {len(pairs)}): {report.reason}; {report.checks}")
 
 
 def test_crash_between_saving_and_switching_leaves_current_untouched(settings, store):
