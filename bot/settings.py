@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 from dotenv import dotenv_values
 
 from bot.errors import ConfigError
+from bot.logs import LOG_FORMATS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -45,6 +46,9 @@ class Settings:
     slack_timeout_seconds: float = 30.0  # one Web API call; an outbox lease covers two (a history check and a send)
     channel_pace_seconds: float = 1.0  # at most one post per channel this often, per process (Slack's limit)
     port: int = 3000  # HTTP port of `run` / `serve` ($PORT, as platforms set it)
+    metrics_port: int | None = None  # Socket Mode: serve /metrics on this port (HTTP mode serves it on `port`)
+    metrics_dir: Path | None = None  # where serve's processes record metrics (default: a fresh temporary directory)
+    log_format: str = "text"  # text | json (one JSON object per line)
     model_key: bytes | None = None  # signs and checks model manifests (SCOPE_BOT_MODEL_KEY), kept off the model volume
 
     @property
@@ -96,6 +100,13 @@ def _model_key(env: Mapping[str, str]) -> bytes | None:
     return raw.encode("utf-8")
 
 
+def _log_format(env: Mapping[str, str]) -> str:
+    value = env.get("SCOPE_BOT_LOG_FORMAT", "").strip().lower() or "text"
+    if value not in LOG_FORMATS:
+        raise ConfigError(f"SCOPE_BOT_LOG_FORMAT={value!r} is not one of {', '.join(LOG_FORMATS)}")
+    return value
+
+
 def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | None = None) -> Settings:
     """Build Settings from `environ` (default os.environ) over the values of a .env file, if there is one."""
     file_values = {}
@@ -116,6 +127,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
     data_dir = (
         Path(env["SCOPE_BOT_DATA_DIR"]).expanduser().resolve() if env.get("SCOPE_BOT_DATA_DIR", "").strip() else None
     )
+    # prometheus_client's own variable, if an admin set that instead
+    metrics_dir = env.get("SCOPE_BOT_METRICS_DIR", "").strip() or env.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
     reviewers = frozenset(u.strip() for u in env.get("SCOPE_BOT_REVIEWERS", "").split(",") if u.strip())
     return Settings(
         slack_bot_token=bot_token,
@@ -144,6 +157,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         audit_confidence=_number(env, "SCOPE_BOT_AUDIT_CONFIDENCE", defaults.audit_confidence),
         port=int(_number(env, "PORT", defaults.port, int, minimum=1)),
         model_key=_model_key(env),
+        metrics_port=int(_number(env, "SCOPE_BOT_METRICS_PORT", 0, int, minimum=1)) or None,
+        metrics_dir=Path(metrics_dir).expanduser().resolve() if metrics_dir else None,
+        log_format=_log_format(env),
         outbox_retry_seconds=_number(env, "SCOPE_BOT_OUTBOX_RETRY_SECONDS", defaults.outbox_retry_seconds, minimum=0.1),
         channel_pace_seconds=_number(env, "SCOPE_BOT_CHANNEL_PACE_SECONDS", defaults.channel_pace_seconds),
         slack_timeout_seconds=_number(

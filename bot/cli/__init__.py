@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
 from bot.errors import BotError
+from bot.logs import configure_logging
 from bot.settings import load_settings
 from model.errors import ScopeModelError
 
@@ -16,12 +16,12 @@ EXIT_ERROR = 1
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand registered."""
-    from bot.cli import doctor, evaluate, feedback, model, models, outbox, quotes, retrain, run, shell
+    from bot.cli import doctor, evaluate, feedback, model, models, outbox, quotes, report, retrain, run, shell
 
     parser = argparse.ArgumentParser(prog="scope-bot", description="Scope-of-support triage bot for centron.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug output")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (model, evaluate, run, shell, doctor, quotes, retrain, feedback, models, outbox):
+    for group in (model, evaluate, run, shell, doctor, quotes, retrain, report, feedback, models, outbox):
         group.register(sub)
     return parser
 
@@ -30,13 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
     try:
         settings = load_settings()
+        configure_logging(log_format=settings.log_format, verbose=args.verbose)
         return int(args.handler(args, settings) or 0)
     except (ScopeModelError, BotError) as exc:
         print(f"scope-bot: error: {exc}", file=sys.stderr)

@@ -57,10 +57,11 @@ def cmd_respond(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """HTTP mode under gunicorn after checking settings, model and database."""
-    from bot.serve.http import serve
+    from bot.serve.http import serve, shared_metrics
 
-    identity = _preflight(settings, http=True)
-    serve(settings, identity=identity, host=args.host, port=args.port or settings.port, workers=args.workers)
+    identity = _preflight(settings, http=True)  # counts nothing: prometheus_client is not imported yet
+    with shared_metrics(settings.metrics_dir):
+        serve(settings, identity=identity, host=args.host, port=args.port or settings.port, workers=args.workers)
     return 0
 
 

@@ -13,7 +13,9 @@ from bot.db.schema import quote_requests, quote_status_log
 from bot.db.timestamps import iso, iso_ago, utc_now
 from bot.errors import NotFoundError, StoreError
 
-QUOTE_STATUSES = ("new", "feasible", "quote_sent", "declined")
+# "accepted": the customer accepted the quote (paid work); "declined": staff found it not feasible, or the
+# customer declined the quote. Which status may follow which is bot.services.quotes.NEXT_STATUSES.
+QUOTE_STATUSES = ("new", "feasible", "quote_sent", "accepted", "declined")
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,12 @@ class Quotes:
             .where(quote_requests.c.created_at >= iso_ago(days=days))
         )
         return self._run(lambda c: c.execute(query).scalar_one())
+
+    def status_counts(self) -> dict[str, int]:
+        """How many quote requests are in each status (every status, zero included)."""
+        query = sa.select(quote_requests.c.status, sa.func.count()).group_by(quote_requests.c.status)
+        found = self._run(lambda c: {status: n for status, n in c.execute(query)})
+        return {status: found.get(status, 0) for status in QUOTE_STATUSES}
 
     def history(self, quote_id: int) -> list[StatusChange]:
         """Status changes of one quote request, oldest first."""

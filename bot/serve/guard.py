@@ -15,6 +15,7 @@ from slack_sdk.signature import SignatureVerifier
 MAX_BODY_BYTES = 1024 * 1024
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
+PAYLOAD_KEY = "scope_bot.payload"
 
 
 @dataclass(frozen=True)
@@ -45,22 +46,28 @@ def _signed(body: bytes, environ: dict[str, Any], verifier: SignatureVerifier) -
     return verifier.is_valid(body=body.decode("utf-8", errors="replace"), timestamp=timestamp, signature=signature)
 
 
-def _parses(body: bytes, content_type: str) -> bool:
+def _parsed(body: bytes, content_type: str) -> dict[str, Any] | None:
+    """The payload as Bolt will see it (a slash command's form fields, an interaction's `payload`), else None."""
     try:
         text = body.decode("utf-8")
         if content_type.startswith(JSON):
-            return isinstance(json.loads(text), dict)
+            data = json.loads(text)
+            return data if isinstance(data, dict) else None
         if content_type.startswith(FORM):
             form = parse_qs(text, strict_parsing=bool(text))
             payload = form.get("payload")
-            return payload is None or isinstance(json.loads(payload[0]), dict)
+            if payload is None:
+                return {key: values[0] for key, values in form.items()}
+            data = json.loads(payload[0])
+            return data if isinstance(data, dict) else None
     except (UnicodeDecodeError, ValueError):
-        return False
-    return False
+        return None
+    return None
 
 
 def guard(environ: dict[str, Any], verifier: SignatureVerifier) -> Refusal | None:
-    """None if the request may go on to Bolt (its body is then put back for Bolt to read), else the refusal."""
+    """None if the request may go on to Bolt (its body is then put back for Bolt to read, and the parsed payload
+    left in environ[PAYLOAD_KEY]), else the refusal."""
     if environ.get("REQUEST_METHOD") != "POST":
         return Refusal("405 Method Not Allowed", "only POST")
     body = _read_body(environ)
@@ -68,8 +75,10 @@ def guard(environ: dict[str, Any], verifier: SignatureVerifier) -> Refusal | Non
         return body
     if not _signed(body, environ, verifier):
         return Refusal("401 Unauthorized", "invalid or missing Slack signature")
-    if not _parses(body, environ.get("CONTENT_TYPE") or ""):
+    payload = _parsed(body, environ.get("CONTENT_TYPE") or "")
+    if payload is None:
         return Refusal("400 Bad Request", "not a Slack payload")
+    environ[PAYLOAD_KEY] = payload
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
     return None

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from bot.metrics import count_reload_failure, model_in_use
 from model.artifacts import ModelStore
 from model.classifier import Classifier
 from model.errors import ArtifactError, ModelNotFoundError
@@ -106,6 +107,7 @@ class LiveClassifier:
                 wanted = self.store.current_version()
             except ArtifactError as exc:
                 log.error("model reload: cannot read current pointer: %s", exc)
+                count_reload_failure()
                 return False
             if wanted == self._classifier.version:
                 self.degraded = None  # e.g. rolled back to the version the fallback chose
@@ -116,11 +118,13 @@ class LiveClassifier:
                 fresh = self._checked(Classifier.load(self.store.version_dir(wanted), key=self.store.key))
             except ArtifactError as exc:
                 self._failed_version = wanted
+                count_reload_failure()
                 log.error(
                     "model reload: version %s does not load, keeping %s: %s", wanted, self._classifier.version, exc
                 )
                 return False
             log.info("model reload: %s -> %s", self._classifier.version, fresh.version)
+            model_in_use(fresh.version, previous=self._classifier.version, reloaded=True)
             self._classifier = fresh
             self._failed_version = None
             self.degraded = None

@@ -18,6 +18,7 @@ import threading
 import time
 from types import FrameType
 
+from bot.metrics import process_died
 from bot.serve.runtime import RESPONDER, build_runtime
 from bot.settings import Settings
 
@@ -89,6 +90,7 @@ class ResponderSupervisor:
             if time.monotonic() - started > HEALTHY_SECONDS:
                 delay = RESTART_DELAY_SECONDS  # it ran fine for a while: not a crash loop
             log.error("the responder exited (%s); restarting it in %.0fs", process.returncode, delay)
+            process_died(process.pid)
             if self._stopping.wait(delay):
                 return
             self._spawn()

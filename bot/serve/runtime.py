@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from slack_bolt import App
 
 from bot.db import Store
+from bot.metrics import model_in_use
 from bot.serve.live_model import LiveClassifier
 from bot.serve.periodic import PeriodicTask
 from bot.settings import Settings
@@ -104,6 +105,7 @@ def build_runtime(
     store = Store.open(settings.db_url)
     catalog = load_catalog(settings.catalog_path)
     classifier = LiveClassifier(settings.model_dir, labels=catalog.labels, key=settings.model_key)
+    model_in_use(classifier.version)  # here, not in the preflight's check: that process serves nothing
     outbox = make_outbox(store, bot_client(settings, retries=False), settings=settings)
     deps = make_deps(settings, classifier, store, catalog=catalog, outbox=outbox, answer_inline=role == ONE_PROCESS)
     app = None

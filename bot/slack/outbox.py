@@ -11,9 +11,11 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
 from bot.db import OutboxCall, OutboxItem, Store
+from bot.metrics import count_outbox_attempt
 from bot.slack.pacing import ChannelPacer
 from bot.slack.replies import POST, RESPOND, slack_host
 from bot.slack.sent_check import find_posted, tagged
+from bot.slack.uploads import UPLOAD, find_uploaded, upload
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +56,9 @@ PERMANENT_ERRORS = frozenset(
         "cant_update_message",
     }
 )
-# Methods that post a new message: what the history check can find, and what the pacer spaces out.
-POSTING_METHODS = frozenset({POST})
+# Methods that post a new message: what the history check can find, and what the pacer spaces out (a file
+# upload shares the file in a new message).
+POSTING_METHODS = frozenset({POST, UPLOAD})
 
 
 def _slack_error(exc: SlackApiError) -> str:
@@ -95,6 +98,8 @@ class _UncheckedError(Exception):
 
 # Told of every delivered call with Slack's response (e.g. to remember where a post landed).
 DeliveryHook = Callable[[OutboxItem, Mapping[str, Any]], None]
+# Looks for an earlier send of a post or an upload in its channel (bot.slack.sent_check, bot.slack.uploads).
+Finder = Callable[[WebClient, OutboxItem], Mapping[str, Any] | None]
 
 
 class Outbox:
@@ -155,6 +160,9 @@ class Outbox:
             if item.method == RESPOND:
                 self._respond(item)
                 response: Mapping[str, Any] = {}
+            elif item.method == UPLOAD:
+                found = self._posted_before(item, find=find_uploaded) if item.unconfirmed_since else None
+                response = found if found is not None else self._upload(item)
             elif item.method in POSTING_METHODS:
                 found = self._posted_before(item) if item.unconfirmed_since else None
                 if found is None:
@@ -168,10 +176,12 @@ class Outbox:
             # It may be in the channel already: keep it marked unconfirmed, so the next try looks again.
             log.warning("outbox #%d: could not search the channel for an earlier send, retrying: %s", item.id, exc)
             self.store.outbox.unconfirmed(item.id, error=str(exc), retry_in=self.retry_seconds)
+            count_outbox_attempt(method=item.method, result="retry")
             return False
         except _RefusedError as exc:
             log.error("outbox #%d (%s) failed for good: %s", item.id, item.purpose, exc)
             self.store.outbox.give_up(item.id, error=str(exc))
+            count_outbox_attempt(method=item.method, result="failed")
             return False
         except SlackApiError as exc:
             self._failed(item, exc, error=_slack_error(exc))
@@ -180,15 +190,16 @@ class Outbox:
             self._failed(item, exc, error="")
             return False
         self.store.outbox.done(item.id)
+        count_outbox_attempt(method=item.method, result="sent")
         if self.on_delivered is not None:
             self.on_delivered(item, response)
         return True
 
-    def _posted_before(self, item: OutboxItem) -> Mapping[str, Any] | None:
+    def _posted_before(self, item: OutboxItem, *, find: Finder = find_posted) -> Mapping[str, Any] | None:
         """Slack's copy of an earlier send of `item`, or None to send it; raises _UncheckedError when that cannot be
         known for now."""
         try:
-            found = find_posted(self.client, item)
+            found = find(self.client, item)
         except SlackApiError as exc:
             error = _slack_error(exc)
             if error in PARK_ERRORS or error in PERMANENT_ERRORS:
@@ -202,6 +213,12 @@ class Outbox:
         if found is not None:
             log.info("outbox #%d was posted before its answer was stored; not posting it again", item.id)
         return found
+
+    def _upload(self, item: OutboxItem) -> Mapping[str, Any]:
+        try:
+            return upload(self.client, item)
+        except ValueError as exc:  # a row without a file can never be delivered
+            raise _RefusedError(str(exc)) from exc
 
     def _respond(self, item: OutboxItem) -> None:
         url = str(item.payload.get("url") or "")
@@ -222,10 +239,12 @@ class Outbox:
             # Being rate limited says nothing about the call itself: wait as asked, without using up an attempt.
             log.warning("%s rate limited, retrying in %.0fs", where, retry_after)
             outbox.not_sent(item.id, error=str(exc), retry_in=retry_after, count_attempt=False)
+            count_outbox_attempt(method=item.method, result="rate_limited")
             return
         if error in PERMANENT_ERRORS:
             log.error("%s failed for good (%s): %s", where, error, exc)
             outbox.give_up(item.id, error=str(exc))
+            count_outbox_attempt(method=item.method, result="failed")
             return
         if error in PARK_ERRORS:
             log.error(
@@ -236,14 +255,17 @@ class Outbox:
                 exc,
             )
             outbox.park(item.id, error=str(exc), retry_in=PARK_RETRY_SECONDS)
+            count_outbox_attempt(method=item.method, result="parked")
             return
         attempt = item.attempts + 1
         if attempt >= MAX_ATTEMPTS:
             log.error("%s failed %d times, given up (re-queue with 'scope-bot outbox retry'): %s", where, attempt, exc)
             outbox.give_up(item.id, error=str(exc))
+            count_outbox_attempt(method=item.method, result="failed")
             return
         backoff = min(self.retry_seconds * (2**item.attempts), MAX_BACKOFF_SECONDS)
         log.warning("%s failed (attempt %d), retrying in %.0fs: %s", where, attempt, backoff, exc)
+        count_outbox_attempt(method=item.method, result="retry")
         if isinstance(exc, SlackApiError) and not _may_have_posted(exc):
             outbox.not_sent(item.id, error=str(exc), retry_in=backoff)
         else:

@@ -120,3 +120,33 @@ def private_metadata(view: Mapping[str, Any]) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+_EVENT_SURFACES = {"app_mention": "mention", "app_home_opened": "home"}
+_INTERACTION_SURFACES = {
+    "block_actions": "action",
+    "view_submission": "view",
+    "view_closed": "view",
+    "shortcut": "shortcut",
+    "message_action": "shortcut",
+}
+
+
+def surface(body: Mapping[str, Any]) -> str:
+    """Which part of the bot a request is for: mention, command, shortcut, action, view, home, event or other."""
+    if body.get("command"):
+        return "command"
+    kind = body.get("type")
+    if kind == "event_callback":
+        return _EVENT_SURFACES.get((body.get("event") or {}).get("type") or "", "event")
+    return _INTERACTION_SURFACES.get(str(kind or ""), "other")
+
+
+def request_id(body: Mapping[str, Any]) -> str:
+    """An id Slack gives the request (event id, trigger id), to follow it through the logs; "" if none."""
+    return str(body.get("event_id") or body.get("trigger_id") or "")
+
+
+def team_id(body: Mapping[str, Any]) -> str:
+    """The workspace of a request, if it says."""
+    return str(body.get("team_id") or (body.get("team") or {}).get("id") or "")

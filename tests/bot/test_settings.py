@@ -40,11 +40,23 @@ def test_db_path_becomes_a_sqlite_url_and_urls_pass_through(tmp_path):
         ({"SCOPE_BOT_MODEL_RELOAD_SECONDS": "soon"}, "SCOPE_BOT_MODEL_RELOAD_SECONDS"),
         ({"SCOPE_BOT_KEEP_VERSIONS": "1"}, "SCOPE_BOT_KEEP_VERSIONS"),
         ({"PORT": "http"}, "PORT"),
+        ({"SCOPE_BOT_METRICS_PORT": "0"}, "SCOPE_BOT_METRICS_PORT"),
+        ({"SCOPE_BOT_LOG_FORMAT": "xml"}, "SCOPE_BOT_LOG_FORMAT"),
     ],
 )
 def test_invalid_settings_name_their_variable(tmp_path, env, variable):
     with pytest.raises(ConfigError, match=variable):
         load_settings(env, env_file=tmp_path / "no")
+
+
+def test_metrics_and_log_settings(tmp_path):
+    settings = load_settings(
+        {"SCOPE_BOT_METRICS_PORT": "9464", "SCOPE_BOT_LOG_FORMAT": "JSON", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)},
+        env_file=tmp_path / "no",
+    )
+    assert (settings.metrics_port, settings.log_format, settings.metrics_dir) == (9464, "json", tmp_path)
+    defaults = load_settings({}, env_file=tmp_path / "no")
+    assert (defaults.metrics_port, defaults.log_format, defaults.metrics_dir) == (None, "text", None)
 
 
 def test_slack_mode_requires_token_secret_and_quotes_channel(tmp_path):

@@ -12,8 +12,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.errors import StoreError
+from bot.metrics import count_listener_failure
 from bot.slack.deps import CONTEXT_KEY, Deps
-from bot.slack.payloads import channel_id, event_key, reply_thread_ts, user_id
+from bot.slack.payloads import channel_id, event_key, reply_thread_ts, surface, user_id
 from bot.slack.replies import APOLOGY, post_call, respond_call, slack_host
 from bot.slack.texts import t
 from model.language import detect_language
@@ -91,6 +92,7 @@ def register(app: App, *, api_url: str) -> None:
             error,
             exc_info=error,
         )
+        count_listener_failure(surface(body))
         if retry:
             return  # the first delivery apologised already; each retry of one event must not add another
         deps = context.get(CONTEXT_KEY) if context is not None else None

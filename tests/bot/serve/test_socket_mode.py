@@ -9,12 +9,15 @@ import signal
 import subprocess
 import sys
 import threading
+import urllib.request
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import serve
 
+from tests.support.server import free_port
 from tests.support.slack_requests import BOT_TOKEN, event_body, mention_event
 
 SCOPE_BOT = str(Path(sys.executable).parent / "scope-bot")
@@ -50,7 +53,17 @@ class SocketModeServer:
         self._server.shutdown()
 
 
-def test_run_with_an_app_token_answers_a_mention_over_socket_mode(tmp_path, model_root, fake):
+def scrape(port: int) -> dict[tuple[str, tuple], float]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def test_run_with_an_app_token_answers_a_mention_over_socket_mode_and_counts_it(tmp_path, model_root, fake):
     event = mention_event("Could you install Ollama on our GPU VM for us?", ts="1700007000.000100", channel="C0SOCKET")
     envelope = {
         "envelope_id": "env-1",
@@ -69,6 +82,7 @@ def test_run_with_an_app_token_answers_a_mention_over_socket_mode(tmp_path, mode
         "SCOPE_BOT_QUOTES_CHANNEL": "C0QUOTES",
         "SCOPE_BOT_DB": str(tmp_path / "db.sqlite"),
         "SCOPE_BOT_MODEL_DIR": str(model_root),
+        "SCOPE_BOT_METRICS_PORT": str(metrics_port := free_port()),
     }
     log_path = tmp_path / "run.log"
     with open(log_path, "wb") as log:
@@ -79,6 +93,8 @@ def test_run_with_an_app_token_answers_a_mention_over_socket_mode(tmp_path, mode
             ack = server.acks.get(timeout=10)
         except (AssertionError, queue.Empty):
             pytest.fail(f"no Socket Mode answer; scope-bot run logged:\n{log_path.read_text(errors='replace')}")
+        # Socket Mode has no HTTP server of its own: /metrics is on SCOPE_BOT_METRICS_PORT.
+        samples = scrape(metrics_port)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
@@ -87,3 +103,8 @@ def test_run_with_an_app_token_answers_a_mention_over_socket_mode(tmp_path, mode
     assert fake.calls_to("apps.connections.open")
     assert reply.params["channel"] == "C0SOCKET" and reply.params["thread_ts"] == "1700007000.000100"
     assert reply.params["metadata"]["event_payload"]["verdict"] == "out_of_scope"
+    assert samples[("scope_bot_requests_total", (("outcome", "ok"), ("surface", "mention")))] == 1
+    assert samples[("scope_bot_ack_seconds_count", (("surface", "mention"),))] == 1
+    row = reply.params["metadata"]["event_payload"]["label"]
+    labels = (("reason", ""), ("row", row), ("source", "mention"), ("verdict", "out_of_scope"))
+    assert samples[("scope_bot_verdicts_total", labels)] == 1

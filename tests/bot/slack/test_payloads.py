@@ -15,7 +15,10 @@ from bot.slack.payloads import (
     parse_scope_command,
     private_metadata,
     reply_thread_ts,
+    request_id,
     shortcut_message_text,
+    surface,
+    team_id,
     user_id,
     view_values,
 )
@@ -196,3 +199,30 @@ def test_private_metadata_round_trips_json_and_tolerates_garbage():
     assert private_metadata({"private_metadata": ""}) == {}
     assert private_metadata({"private_metadata": "{not json"}) == {}
     assert private_metadata({"private_metadata": "[1, 2]"}) == {}
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ({"type": "event_callback", "event": {"type": "app_mention"}}, "mention"),
+        ({"type": "event_callback", "event": {"type": "app_home_opened"}}, "home"),
+        ({"type": "event_callback", "event": {"type": "member_joined_channel"}}, "event"),
+        ({"command": "/scope", "text": "x"}, "command"),
+        ({"type": "block_actions"}, "action"),
+        ({"type": "view_submission"}, "view"),
+        ({"type": "view_closed"}, "view"),
+        ({"type": "message_action"}, "shortcut"),
+        ({"type": "shortcut"}, "shortcut"),
+        ({"type": "url_verification"}, "other"),
+        ({}, "other"),
+    ],
+)
+def test_surface_names_the_part_of_the_bot_a_request_is_for(body, expected):
+    assert surface(body) == expected
+
+
+def test_request_and_team_ids_of_events_commands_and_interactions():
+    event = json.loads(event_body(mention_event("hi"), event_id="Ev42", team_id="T9"))
+    assert (request_id(event), team_id(event)) == ("Ev42", "T9")
+    assert (request_id({"trigger_id": "tr-1", "team_id": "T1"}), team_id({"team_id": "T1"})) == ("tr-1", "T1")
+    assert (request_id({}), team_id({"team": {"id": "T2"}})) == ("", "T2")

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.services.triage import Where
 from bot.slack.deps import deps_of
-from bot.slack.payloads import parse_scope_command
+from bot.slack.payloads import parse_scope_command, request_id
 from bot.slack.texts import t
 from bot.slack.ui.help import help_blocks, table_blocks, table_text
 from bot.slack.ui.verdict import verdict_message
@@ -29,7 +29,12 @@ def handle(ack: Any, command: dict, context: Any) -> None:
         )
         return
     # Classifying takes milliseconds, so the verdict goes straight into the acknowledgement.
-    where = Where(channel_id=command.get("channel_id"), user_id=command.get("user_id"), team_id=command.get("team_id"))
+    where = Where(
+        channel_id=command.get("channel_id"),
+        user_id=command.get("user_id"),
+        team_id=command.get("team_id"),
+        request_id=request_id(command),
+    )
     triage = deps.triage(parsed.text, source="command", where=where)
     reply = verdict_message(triage, catalog=deps.catalog, support_group=deps.settings.support_group, private=True)
     ack(**reply, response_type="ephemeral")

@@ -18,7 +18,7 @@ from slack_bolt import BoltResponse
 from bot.db import OutboxCall, OutboxItem, Tx
 from bot.services.triage import Assessment, Where, assess_many, record
 from bot.slack.deps import Deps, deps_of
-from bot.slack.payloads import event_key, mention_text, reply_thread_ts
+from bot.slack.payloads import event_key, mention_text, reply_thread_ts, request_id
 from bot.slack.replies import MENTION_REPLY, post_call
 from bot.slack.texts import t
 from bot.slack.ui.help import help_blocks
@@ -47,6 +47,7 @@ def _reply(deps: Deps, tx: Tx, body: Mapping[str, Any], assessment: Assessment |
             user_id=event.get("user"),
             message_ts=event.get("ts"),
             team_id=body.get("team_id"),
+            request_id=request_id(body),
         )
         triage = record(assessment, catalog=deps.catalog, records=tx, source="mention", where=where)
         message = {

@@ -12,7 +12,7 @@ from bot.db import Tx
 from bot.services.triage import Where, assess, record
 from bot.slack.deps import deps_of
 from bot.slack.durable import queue_reply
-from bot.slack.payloads import channel_id, shortcut_message_text, user_id
+from bot.slack.payloads import channel_id, request_id, shortcut_message_text, user_id
 from bot.slack.replies import SHORTCUT_REPLY, respond_call
 from bot.slack.texts import t
 from bot.slack.ui.verdict import verdict_message
@@ -28,6 +28,7 @@ def handle(ack: Any, body: dict, context: Any) -> None:
         user_id=user_id(body),
         message_ts=(body.get("message") or {}).get("ts"),
         team_id=(body.get("team") or {}).get("id"),
+        request_id=request_id(body),
     )
 
     def reply(tx: Tx) -> Any:
