@@ -22,7 +22,16 @@ QUOTE_PURPOSES = (STAFF_POST, CONFIRMATION, STAFF_UPDATE, STATUS_NOTICE)
 QUOTE_INSERT_ATTEMPTS = 20
 MIN_WHAT_CHARS = 10
 # What staff can decide. Nothing sets a request back to "new": "new" means that nobody has decided yet.
-DECISIONS = ("feasible", "quote_sent", "declined")
+DECISIONS = ("feasible", "quote_sent", "accepted", "declined")
+# Which decision may follow which status: forward only. "accepted" only once a quote was sent, so every accepted
+# quote is a sent one; "accepted" and "declined" are final (the status log keeps every step).
+NEXT_STATUSES: dict[str, tuple[str, ...]] = {
+    "new": ("feasible", "quote_sent", "declined"),
+    "feasible": ("quote_sent", "declined"),
+    "quote_sent": ("accepted", "declined"),
+    "accepted": (),
+    "declined": (),
+}
 
 _CONTACT = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+|\+?[\d][\d\s()/\-]{5,}")
 
@@ -131,13 +140,20 @@ def change_quote_status(
     """A staff decision, applied only while the request's status is still `expected` (what the clicked post
     showed), stored with `announce(updated request)` queued. A replayed or stale click changes and queues nothing.
 
-    ValidationError (field "status": text key) for a status staff cannot choose, e.g. back to "new".
+    ValidationError (field "status": text key) for a status staff cannot choose, e.g. back to "new", or one
+    that may not follow `expected` (NEXT_STATUSES). The status `expected` itself passes: a replay changes nothing.
     """
     if status not in DECISIONS:
         key = "quote_status_not_new" if status == "new" else "quote_status_invalid"
         raise ValidationError(f"quote status {status!r} cannot be chosen", {"status": key})
     if expected not in QUOTE_STATUSES:
         raise ValidationError(f"unknown quote status {expected!r}", {"status": "quote_status_invalid"})
+    if status != expected and status not in NEXT_STATUSES[expected]:
+        allowed = ", ".join(NEXT_STATUSES[expected]) or f"none, {expected} is final"
+        raise ValidationError(
+            f"{ref.strip().upper()} is {expected}; it cannot be set to {status} (allowed: {allowed})",
+            {"status": "quote_status_not_allowed"},
+        )
 
     def work(tx: Tx) -> QuoteDecision:
         quote, changed = tx.quotes.set_status(ref, status=status, user_id=staff_user, expected=expected)
@@ -146,6 +162,20 @@ def change_quote_status(
         return QuoteDecision(quote=quote, changed=changed)
 
     return store.transact(work)
+
+
+def set_quote_status(
+    store: Store, *, ref: str, status: str, staff_user: str, announce: Announce | None = None
+) -> QuoteDecision:
+    """A decision from the command line: by the rules of a click, on the status the request has now.
+
+    Not changed: it had `status` already, or another decision came in between (the returned request says which).
+    NotFoundError for an unknown reference, ValidationError as change_quote_status.
+    """
+    current = store.quotes.get(ref)
+    return change_quote_status(
+        store, ref=current.ref, status=status, expected=current.status, staff_user=staff_user, announce=announce
+    )
 
 
 def note_delivery(store: Store, item: OutboxItem, response: Mapping[str, Any]) -> None:

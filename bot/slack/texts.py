@@ -78,15 +78,25 @@ STRINGS = {
             "Durchführbarkeit und meldet sich."
         ),
         "quote_status_changed": "Update zu deiner Angebotsanfrage *{ref}*: {status}.",
+        "quote_accepted": (
+            "Danke, dass du unser Angebot zu deiner Anfrage *{ref}* angenommen hast! Wir melden uns bei dir, "
+            "um die Umsetzung zu planen."
+        ),
         "quote_status_staff_only": "Nur Support-Mitarbeiter können den Status einer Angebotsanfrage ändern.",
         "quote_status_already": "Angebotsanfrage *{ref}* ist schon *{status}*{by}. Es wurde nichts geändert.",
-        "quote_status_by": " (von <@{user}>)",
+        "quote_status_by": " (von {user})",
         "quote_status_not_new": "Eine Angebotsanfrage kann nicht auf „neu“ zurückgesetzt werden.",
+        "quote_status_not_allowed": (
+            "Eine Angebotsanfrage mit Status *{shown}* kann nicht auf *{status}* gesetzt werden. Es wurde nichts "
+            "geändert."
+        ),
         "quote_status_invalid": "Dieser Knopf ist ungültig. Es wurde nichts geändert.",
         "quote_status_unverified": (
             "Ich konnte bei Slack nicht prüfen, ob du Angebotsanfragen ändern darfst, daher wurde nichts geändert. "
             "Bitte versuch es gleich noch einmal."
         ),
+        "queue_reviewers_only": "Nur Reviewer können die Review-Queue beantworten. Es wurde nichts gespeichert.",
+        "queue_invalid": "Diese Nachricht oder Zeile gibt es nicht (mehr). Es wurde nichts gespeichert.",
         "err_what": "Bitte beschreibe in mindestens 10 Zeichen, was gemacht werden soll.",
         "err_timeline": "Bitte gib einen Zeitrahmen an.",
         "err_contact": "Bitte gib eine E-Mail-Adresse oder Telefonnummer an.",
@@ -139,15 +149,24 @@ STRINGS = {
             "feasibility and get back to you."
         ),
         "quote_status_changed": "Update on your quote request *{ref}*: {status}.",
+        "quote_accepted": (
+            "Thanks for accepting our quote for your request *{ref}*! We will get in touch with you to schedule "
+            "the work."
+        ),
         "quote_status_staff_only": "Only support staff can change the status of a quote request.",
         "quote_status_already": "Quote request *{ref}* is already *{status}*{by}. Nothing was changed.",
-        "quote_status_by": " (by <@{user}>)",
+        "quote_status_by": " (by {user})",
         "quote_status_not_new": "A quote request cannot be set back to new.",
+        "quote_status_not_allowed": (
+            "A quote request with status *{shown}* cannot be set to *{status}*. Nothing was changed."
+        ),
         "quote_status_invalid": "This button is not valid. Nothing was changed.",
         "quote_status_unverified": (
             "I could not check with Slack whether you may change quote requests, so nothing was changed. "
             "Please try again in a moment."
         ),
+        "queue_reviewers_only": "Only reviewers can answer the review queue. Nothing was recorded.",
+        "queue_invalid": "That message or row does not exist (any more). Nothing was recorded.",
         "err_what": "Please describe in at least 10 characters what should be done.",
         "err_timeline": "Please give a timeline.",
         "err_contact": "Please give an email address or phone number.",
@@ -157,8 +176,20 @@ STRINGS = {
 }
 
 QUOTE_STATUS_LABEL = {
-    "de": {"new": "neu", "feasible": "machbar", "quote_sent": "Angebot verschickt", "declined": "abgelehnt"},
-    "en": {"new": "new", "feasible": "feasible", "quote_sent": "quote sent", "declined": "declined"},
+    "de": {
+        "new": "neu",
+        "feasible": "machbar",
+        "quote_sent": "Angebot verschickt",
+        "accepted": "angenommen",
+        "declined": "abgelehnt",
+    },
+    "en": {
+        "new": "new",
+        "feasible": "feasible",
+        "quote_sent": "quote sent",
+        "accepted": "accepted",
+        "declined": "declined",
+    },
 }
 
 

@@ -53,6 +53,9 @@ class FakeSlack:
         # Every message posted, as conversations.history/replies return them (a post to a user id lands in "D<id>").
         self.messages: list[dict[str, Any]] = []
         self.latency = 0.0  # seconds every Web API answer is held back (a slow Slack)
+        # Files of files.getUploadURLExternal: id -> filename, length, title, channel and the bytes uploaded to
+        # the URL it handed out (POSTs to it are recorded as "file_upload" calls).
+        self.files: dict[str, dict[str, Any]] = {}
         self._accepted_failures: dict[str, tuple[int, int, str]] = {}
         self._outages: dict[str, tuple[float, int, str, dict[str, str]]] = {}
         self._failures: dict[str, tuple[int, int, str, dict[str, str]]] = {}
@@ -68,12 +71,16 @@ class FakeSlack:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode("utf-8")
-                if "application/json" in (self.headers.get("Content-Type") or ""):
+                content = self.rfile.read(length)
+                upload = content if self.path.startswith("/upload/") else None
+                raw = "" if upload is not None else content.decode("utf-8")
+                if upload is not None:
+                    params: dict[str, Any] = {"file_id": self.path.removeprefix("/upload/"), "size": len(upload)}
+                elif "application/json" in (self.headers.get("Content-Type") or ""):
                     params = json.loads(raw or "{}")
                 else:
                     params = dict(parse_qsl(raw))
-                status, body, headers = fake._handle(self.path, params)
+                status, body, headers = fake._handle(self.path, params, upload=upload)
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 for name, value in headers.items():
@@ -151,8 +158,12 @@ class FakeSlack:
         with self._lock:
             self._accepted_failures[method] = (times, status, error)
 
-    def _handle(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _handle(
+        self, path: str, params: dict[str, Any], *, upload: bytes | None = None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         method = "response_url" if path.startswith("/response/") else path.removeprefix("/api/")
+        if upload is not None:
+            method = "file_upload"  # the POST of a file's bytes to the URL files.getUploadURLExternal handed out
         if self.latency and method != "response_url":
             time.sleep(self.latency)
         with self._lock:
@@ -165,6 +176,8 @@ class FakeSlack:
                 self._failures[method] = (times - 1, status, error, headers)
                 return status, {"ok": False, "error": error}, headers
             self.calls.append(Call(method=method, params=params, path=path))
+            if upload is not None and params["file_id"] in self.files:
+                self.files[params["file_id"]]["content"] = upload
             answer = self._answer(method, params)
             self._lock.notify_all()
             times, status, error = self._accepted_failures.get(method, (0, 500, ""))
@@ -248,9 +261,34 @@ class FakeSlack:
                 "members": members[start : start + limit],
                 "response_metadata": {"next_cursor": str(start + limit) if more else ""},
             }
+        if method.startswith("files.") or method == "file_upload":
+            return self._file(method, params)
         if method in ("views.open", "views.publish", "views.update"):
             return {"ok": True, "view": {"id": "V" + str(next(self._ts))}}
         return {"ok": True}
+
+    def _file(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """files_upload_v2's three steps: a URL for the bytes, the bytes, and sharing the file in a channel."""
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{len(self.files) + 1:04d}"
+            self.files[file_id] = {"name": params.get("filename"), "length": int(params.get("length") or 0)}
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.base_url}/upload/{file_id}"}
+        if method == "file_upload":
+            return {"ok": True} if params["file_id"] in self.files else {"ok": False, "error": "invalid_upload_url"}
+        if method != "files.completeUploadExternal":
+            return {"ok": True}
+        shared = []
+        for f in json.loads(params.get("files") or "[]"):
+            known = self.files.get(f.get("id"))
+            if known is None or "content" not in known:
+                return {"ok": False, "error": "file_not_found" if known is None else "file_upload_not_completed"}
+            known.update(title=f.get("title"), channel=params.get("channel_id"))
+            shared.append({"id": f["id"], "name": known["name"], "title": known["title"]})
+        if params.get("channel_id"):
+            message = self._post({"channel": params["channel_id"], "text": params.get("initial_comment") or ""})
+            self.messages[-1]["files"] = shared
+            return {"ok": True, "files": shared, "channel": message["channel"], "ts": message["ts"]}
+        return {"ok": True, "files": shared}
 
     # --- inspection --------------------------------------------------------------------------------------------
 

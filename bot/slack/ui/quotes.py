@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from bot.db import QuoteRequest
-from bot.services.quotes import DECISIONS, QuoteDraft
-from bot.slack.texts import QUOTE_STATUS_LABEL, echo, excerpt, status_label, t
+from bot.services.quotes import DECISIONS, NEXT_STATUSES, QuoteDraft
+from bot.slack.texts import QUOTE_STATUS_LABEL, echo, escape, excerpt, status_label, t
 from bot.slack.ui.elements import button, context, header, mrkdwn, plain, section
 from bot.slack.ui.ids import (
     ACTION_QUOTE_STATUS,
@@ -24,7 +25,9 @@ from bot.slack.ui.ids import (
 )
 from model.catalog import NONE_LABEL, Catalog
 
-STAFF_STATUSES = DECISIONS
+STAFF_STATUSES = DECISIONS  # every status a staff button can set; a post shows those NEXT_STATUSES allows
+BUTTON_STYLES = {"feasible": "primary", "accepted": "primary", "declined": "danger"}
+_SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
 # The quote form's fields (bot.services.quotes.validate_quote_form) and the modal's input blocks.
 FIELD_BLOCKS = {
     "what": BLOCK_QUOTE_WHAT,
@@ -100,10 +103,16 @@ def quote_staff_text(quote: QuoteRequest) -> str:
     return f"Quote request {quote.ref} ({quote.product}) from <@{quote.requester_id}>: status {quote.status}"
 
 
+def _who(user: str) -> str:
+    """Who decided, for mrkdwn: a mention of a Slack user, else the name as written (e.g. "cli")."""
+    return f"<@{user}>" if _SLACK_USER.fullmatch(user) else escape(user)
+
+
 def quote_staff_blocks(quote: QuoteRequest, *, catalog: Catalog) -> list[dict[str, Any]]:
-    """The staff channel post of a quote request, with status buttons."""
+    """The staff channel post of a quote request, with a button for each status that may follow its own (none
+    once it is accepted or declined)."""
     row = catalog.row(quote.detected_label) if quote.detected_label else None
-    decided = f" (by <@{quote.decided_by}>)" if quote.decided_by and quote.status != "new" else ""
+    decided = f" (by {_who(quote.decided_by)})" if quote.decided_by and quote.status != "new" else ""
     fields = [
         f"*Requester:* <@{quote.requester_id}>",
         f"*Product:* {catalog.product(quote.product).name}",
@@ -112,24 +121,25 @@ def quote_staff_blocks(quote: QuoteRequest, *, catalog: Catalog) -> list[dict[st
         f"*Contact:* {echo(quote.contact)}",
         f"*Status:* {QUOTE_STATUS_LABEL['en'][quote.status]}{decided}",
     ]
-    styles = {"feasible": "primary", "declined": "danger"}
     buttons = [
         button(
             QUOTE_STATUS_LABEL["en"][s].capitalize(),
             action_id=f"{ACTION_QUOTE_STATUS}:{s}",
             # The status shown now travels with the click: a click on this post once it is stale changes nothing.
             value=quote_status_value(quote.ref, quote.status),
-            style=styles.get(s),
+            style=BUTTON_STYLES.get(s),
         )
-        for s in STAFF_STATUSES
+        for s in NEXT_STATUSES.get(quote.status, ())
     ]
-    return [
+    blocks = [
         header(f"Quote request {quote.ref}"),
         {"type": "section", "fields": [mrkdwn(f) for f in fields]},
         section("*What should be done:*\n" + excerpt(quote.what, limit=2500, lang="en")),
         context("Original message: " + excerpt(quote.original_text, limit=1000, lang="en")),
-        {"type": "actions", "block_id": f"{BLOCK_QUOTE_STAFF}:{quote.ref}", "elements": buttons},
     ]
+    if buttons:  # Slack refuses an actions block without elements
+        blocks.append({"type": "actions", "block_id": f"{BLOCK_QUOTE_STAFF}:{quote.ref}", "elements": buttons})
+    return blocks
 
 
 def quote_confirmation(quote: QuoteRequest) -> str:
@@ -138,11 +148,23 @@ def quote_confirmation(quote: QuoteRequest) -> str:
 
 
 def quote_status_update(quote: QuoteRequest) -> str:
-    """Message to the requester when staff change the status."""
+    """Message to the requester when staff change the status; an accepted quote is thanked for."""
+    if quote.status == "accepted":
+        return t(quote.lang, "quote_accepted", ref=quote.ref)
     return t(quote.lang, "quote_status_changed", ref=quote.ref, status=status_label(quote.lang, quote.status))
 
 
 def quote_status_unchanged(quote: QuoteRequest) -> str:
     """Message to staff whose click came too late: the status the request has now, and who decided it."""
-    by = t("en", "quote_status_by", user=quote.decided_by) if quote.decided_by and quote.status != "new" else ""
+    by = ""
+    if quote.decided_by and quote.status != "new":
+        by = t("en", "quote_status_by", user=_who(quote.decided_by))
     return t("en", "quote_status_already", ref=quote.ref, status=status_label("en", quote.status), by=by)
+
+
+def quote_status_refused(key: str, *, shown: str, status: str) -> str:
+    """Message to staff whose click was refused (ValidationError's text key): for a status that may not follow
+    the one the post showed, both named."""
+    if key == "quote_status_not_allowed":
+        return t("en", key, shown=status_label("en", shown), status=status_label("en", status))
+    return t("en", key)

@@ -8,6 +8,8 @@ import pytest
 from bot.db import NewQuote, Store
 from bot.errors import StoreError
 
+pytestmark = pytest.mark.postgres  # each test that uses a database runs on SQLite and on PostgreSQL
+
 NEW_QUOTE = NewQuote(
     requester_id="U0REQ",
     origin_channel_id="C0SUPPORT",
@@ -22,9 +24,8 @@ NEW_QUOTE = NewQuote(
 
 
 @pytest.fixture
-def workers(tmp_path):
-    url = f"sqlite:///{tmp_path / 'shared.db'}"
-    stores = [Store.open(url), Store.open(url)]
+def workers(db_url):
+    stores = [Store.open(db_url), Store.open(db_url)]
     yield stores
     for store in stores:
         store.close()

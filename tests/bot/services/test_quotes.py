@@ -16,6 +16,8 @@ from bot.services.quotes import (
 from bot.services.triage import triage_message
 from tests.support.outbox import claim_all
 
+pytestmark = pytest.mark.postgres  # each test that uses a database runs on SQLite and on PostgreSQL
+
 VALID = {
     "what": "  Please install PyTorch and JupyterLab on our H100 VM  ",
     "product": "cloudgpu",

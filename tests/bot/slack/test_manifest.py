@@ -22,4 +22,5 @@ def test_manifest_declares_every_entry_point_the_code_uses():
     needed = {"app_mentions:read", "chat:write", "commands", "usergroups:read"}
     needed |= {"channels:history", "groups:history", "im:history", "im:write"}  # the outbox's check for an earlier send
     needed |= {"channels:read", "groups:read"}  # preflight; who is in the quotes channel without reviewers
+    needed |= {"files:write"}  # the weekly report's chart (bot.slack.uploads)
     assert needed <= set(manifest["oauth_config"]["scopes"]["bot"])

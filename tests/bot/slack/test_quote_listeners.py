@@ -11,8 +11,9 @@ from slack_bolt.request import BoltRequest
 from bot.slack.app import create_app
 from bot.slack.texts import t
 from bot.slack.ui import ids
-from tests.support.blockkit import element, rendered_text
+from tests.support.blockkit import element, elements, rendered_text
 from tests.support.interactions import block_actions, button, view_submission
+from tests.support.outbox import settled
 from tests.support.slack_requests import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -141,7 +142,7 @@ def test_a_replayed_click_changes_nothing_announces_nothing_and_shows_who_decide
     assert (stored.status, stored.decided_by) == ("feasible", REVIEWER)
     assert [h.status for h in store.quotes.history(quote.id)] == ["new", "feasible"]
     assert len(status_notices(fake, quote)) == 1 and fake.calls_to("chat.update") == [update]
-    assert store.outbox.pending_count() == 0
+    assert settled(store.outbox) == 0
 
 
 def test_a_click_on_an_old_post_never_overwrites_a_later_decision(app, fake, store):
@@ -193,6 +194,55 @@ def test_a_click_with_a_value_no_post_carries_is_refused(status, value, app, fak
     [told] = answers_to(fake, "bad")
     assert told.params["text"] == t("en", "quote_status_invalid") == "This button is not valid. Nothing was changed."
     assert store.quotes.get(quote.ref).status == "new" and status_notices(fake, quote) == []
+
+
+# --- the customer's decision -------------------------------------------------------------------------------------
+
+
+def test_accepted_on_a_sent_quote_applies_once_and_thanks_the_requester_once(app, fake, store):
+    quote = request_quote(app, fake, store)
+    decide(app, fake, quote, "quote_sent", f"{quote.ref}:new", notices=1)
+    [update] = fake.wait_for("chat.update")
+    value = staff_post_value(update.params["blocks"], "accepted")  # "quote sent" posts offer Accepted and Declined
+    assert value == f"{quote.ref}:quote_sent" and staff_post_value(update.params["blocks"], "declined") == value
+    notice = decide(app, fake, quote, "accepted", value, notices=2)
+    assert (notice.params["channel"], notice.params["text"]) == (
+        quote.requester_id,
+        t("en", "quote_accepted", ref=quote.ref),
+    )
+    accepted = fake.wait_for("chat.update", count=2)[1]
+    assert "*Status:* accepted (by <@U0REVIEWER>)" in rendered_text(accepted.params["blocks"])
+    assert list(elements(accepted.params["blocks"])) == []  # a final decision: no buttons
+
+    for name, status in (("again", "accepted"), ("stale", "declined")):  # a replay, another button of that post
+        click(app, fake, quote, status, value, name=name)
+        told, refresh = answers_to(fake, name, count=2)
+        assert told.params["text"] == (
+            f"Quote request *{quote.ref}* is already *accepted* (by <@{REVIEWER}>). Nothing was changed."
+        )
+        assert "*Status:* accepted" in rendered_text(refresh.params["blocks"])
+    assert [h.status for h in store.quotes.history(quote.id)] == ["new", "quote_sent", "accepted"]
+    assert len(status_notices(fake, quote)) == 2 and len(fake.calls_to("chat.update")) == 2
+    # one notice each, through the outbox: delivered, nothing left over (marked done just after Slack answered)
+    assert settled(store.outbox) == 0
+    notices = [e for e in store.outbox.entries(states=("done",)) if e.purpose == "quote_status_notice"]
+    assert len(notices) == 2
+
+
+def test_accepted_before_a_quote_was_sent_is_refused_and_the_post_redrawn(app, fake, store):
+    quote = request_quote(app, fake, store)
+    click(app, fake, quote, "accepted", f"{quote.ref}:new", name="early")  # no post offers it: a forged button
+    told, refresh = answers_to(fake, "early", count=2)
+    assert told.params["text"] == "A quote request with status *new* cannot be set to *accepted*. Nothing was changed."
+    assert staff_post_value(refresh.params["blocks"], "feasible") == f"{quote.ref}:new"
+    # A post drawn before "accepted" existed shows Feasible on a sent quote; a click on it redraws Accepted in.
+    decide(app, fake, quote, "quote_sent", f"{quote.ref}:new", notices=1)
+    click(app, fake, quote, "feasible", f"{quote.ref}:quote_sent", name="old-post")
+    told, refresh = answers_to(fake, "old-post", count=2)
+    assert told.params["text"] == t("en", "quote_status_not_allowed", shown="quote sent", status="feasible")
+    assert staff_post_value(refresh.params["blocks"], "accepted") == f"{quote.ref}:quote_sent"
+    assert [h.status for h in store.quotes.history(quote.id)] == ["new", "quote_sent"]
+    assert len(status_notices(fake, quote)) == 1
 
 
 # --- a forged modal ----------------------------------------------------------------------------------------------

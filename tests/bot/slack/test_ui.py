@@ -356,20 +356,49 @@ def test_quote_staff_post_escapes_every_user_field(store, catalog):
     assert "Providing third-party frameworks and applications" in shown and "centron Cloud GPU" in shown
 
 
-def test_quote_staff_post_has_one_button_per_staff_status_and_shows_who_decided(store, catalog):
+def test_quote_staff_post_has_a_button_per_status_that_may_follow_and_shows_who_decided(store, catalog):
     quote = hostile_quote(store)
     post = quote_ui.quote_staff_blocks(quote, catalog=catalog)
     actions = block(post, f"quote:{quote.ref}")
-    assert [e["action_id"] for e in actions["elements"]] == [f"scope_quote_status:{s}" for s in quote_ui.STAFF_STATUSES]
+    assert [(e["action_id"], e["text"]["text"]) for e in actions["elements"]] == [
+        ("scope_quote_status:feasible", "Feasible"),
+        ("scope_quote_status:quote_sent", "Quote sent"),
+        ("scope_quote_status:declined", "Declined"),
+    ]
     # Each button carries the status the post shows, so a click on it once it is stale changes nothing.
     assert {e["value"] for e in actions["elements"]} == {f"{quote.ref}:new"}
     assert "*Status:* new" in rendered_text(post) and "(by" not in rendered_text(post)
-    decided, changed = store.quotes.set_status(quote.ref, status="declined", user_id="U0STAFF")
+    decided, changed = store.quotes.set_status(quote.ref, status="quote_sent", user_id="U0STAFF")
     assert changed
     redrawn = quote_ui.quote_staff_blocks(decided, catalog=catalog)
-    assert "*Status:* declined (by <@U0STAFF>)" in rendered_text(redrawn)
-    assert {e["value"] for e in block(redrawn, f"quote:{quote.ref}")["elements"]} == {f"{quote.ref}:declined"}
+    assert "*Status:* quote sent (by <@U0STAFF>)" in rendered_text(redrawn)
+    actions = block(redrawn, f"quote:{quote.ref}")
+    assert [(e["text"]["text"], e.get("style")) for e in actions["elements"]] == [
+        ("Accepted", "primary"),
+        ("Declined", "danger"),
+    ]
+    assert {e["value"] for e in actions["elements"]} == {f"{quote.ref}:quote_sent"}
     assert "new" not in quote_ui.STAFF_STATUSES  # no button sets a request back to new
+
+
+@pytest.mark.parametrize(
+    ("status", "buttons"),
+    [
+        ("feasible", ["quote_sent", "declined"]),
+        ("quote_sent", ["accepted", "declined"]),
+        ("accepted", []),
+        ("declined", []),
+    ],
+)
+def test_a_decided_post_shows_only_the_statuses_that_may_follow(status, buttons, store, catalog):
+    quote = hostile_quote(store)
+    decided = replace(quote, status=status, decided_by="cli")
+    post = quote_ui.quote_staff_blocks(decided, catalog=catalog)
+    actions = block(post, f"quote:{quote.ref}")
+    shown = [e["action_id"].removeprefix("scope_quote_status:") for e in actions["elements"]] if actions else []
+    assert shown == buttons  # a final decision has no actions block at all (Slack refuses an empty one)
+    # someone who is no Slack user (the CLI) is named, not mentioned
+    assert "(by cli)" in rendered_text(post) and "<@cli>" not in rendered_text(post)
 
 
 def test_a_status_button_value_names_the_request_and_the_status_its_post_showed():
@@ -457,6 +486,15 @@ def test_quote_messages_to_the_requester_are_in_their_language(store):
     decided, _ = store.quotes.set_status(quote.ref, status="quote_sent", user_id="U0STAFF")
     assert (
         quote_ui.quote_status_update(decided) == f"Update zu deiner Angebotsanfrage *{quote.ref}*: Angebot verschickt."
+    )
+    accepted, _ = store.quotes.set_status(quote.ref, status="accepted", user_id="U0STAFF")
+    assert quote_ui.quote_status_update(accepted) == (
+        f"Danke, dass du unser Angebot zu deiner Anfrage *{quote.ref}* angenommen hast! Wir melden uns bei dir, "
+        "um die Umsetzung zu planen."
+    )
+    assert quote_ui.quote_status_update(replace(accepted, lang="en")) == (
+        f"Thanks for accepting our quote for your request *{quote.ref}*! We will get in touch with you to schedule "
+        "the work."
     )
 
 
