@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.common import CLI_USER, json_lines, one_line, open_store
+from bot.cli.review_queue import cmd_review_uncertain
 from bot.db import FEEDBACK_STATUSES, FeedbackItem, Store
 from bot.errors import ValidationError
 from bot.services.feedback import check_label, discard_feedback, import_feedback, record_feedback, review_feedback
 from bot.services.feedback_audit import load_auditor
+from bot.services.review_queue import QUEUE_DAYS, QUEUE_ITEMS
 from bot.settings import Settings
 from model.catalog import Catalog, load_catalog
 
@@ -45,6 +47,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     action = p.add_mutually_exclusive_group()
     action.add_argument("--accept", type=int, nargs="+", metavar="ID", help="accept pending (or flagged) items")
     action.add_argument("--discard", type=int, nargs="+", metavar="ID", help="discard pending items")
+    action.add_argument(
+        "--uncertain", action="store_true", help="answer the messages the model was least sure of (interactive)"
+    )
+    p.add_argument(
+        "--days", type=int, default=QUEUE_DAYS, help=f"with --uncertain: how far back (default {QUEUE_DAYS})"
+    )
+    p.add_argument("--limit", type=int, default=QUEUE_ITEMS, help=f"with --uncertain: at most (default {QUEUE_ITEMS})")
+    p.add_argument("--by", help="with --uncertain: who decides (default: $USER)")
     p.set_defaults(handler=cmd_feedback_review)
     p = feedback.add_parser("discard", help="withdraw accepted feedback: the next training no longer uses it")
     p.add_argument("ids", type=int, nargs="+", metavar="ID")
@@ -208,7 +218,9 @@ def _ask(item: FeedbackItem) -> str:
 
 
 def cmd_feedback_review(args: argparse.Namespace, settings: Settings) -> int:
-    """Accept or discard pending feedback, interactively or by id."""
+    """Accept or discard pending feedback, interactively or by id; or answer the uncertain queue."""
+    if args.uncertain:
+        return cmd_review_uncertain(args, settings)
     with open_store(settings) as store:
         if args.accept is not None or args.discard is not None:
             for feedback_id in args.accept if args.accept is not None else args.discard:

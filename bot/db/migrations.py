@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from bot.db import schema
+from bot.db.dialects import lock_migrations
 from bot.db.timestamps import iso, utc_now
 from bot.errors import StoreError
 
@@ -83,11 +84,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         "feedback: flagged by the audit, and who withdrew it",
         add_columns(schema.feedback, "flag_reason", "discarded_by", "discarded_at"),
     ),
+    Migration(
+        6,
+        "verdicts: the margin and the runner-up rows; the review queue's decisions",
+        steps(add_columns(schema.verdicts, "margin", "alternatives"), create(schema.queue_decisions)),
+    ),
 )
 
 
 def migrate(conn: Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[int]:
     """Bring the database up to `migrations`; returns the numbers applied now."""
+    lock_migrations(conn)
     schema.schema_migrations.create(conn, checkfirst=True)
     done = set(conn.execute(sa.select(schema.schema_migrations.c.id)).scalars())
     known = {m.number for m in migrations}

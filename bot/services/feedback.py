@@ -11,7 +11,7 @@ from bot.errors import ValidationError
 from bot.services.feedback_audit import Auditor
 from model.catalog import Catalog
 
-FEEDBACK_SOURCES = ("slack", "cli", "import", "review")
+FEEDBACK_SOURCES = ("slack", "cli", "import", "review", "review_queue")
 # An import in which more than this share of the items contradicts the current model is refused without --force:
 # that is what a shifted label column, or a relabelling campaign, looks like. Tiny files are only flagged.
 IMPORT_REFUSAL_SHARE = 0.5

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
-from bot.db import NewVerdict, Records, VerdictPart
-from model.catalog import MIXED, Catalog, Row
+from bot.db import NewVerdict, Records, VerdictAlternative, VerdictPart
+from bot.metrics import count_verdict
+from model.catalog import LOW_CONFIDENCE, MIXED, NOT_COVERED, UNSURE, Catalog, Row
 from model.language import detect_language
 from model.prediction import Prediction
 
+verdict_log = logging.getLogger("scope_bot.verdicts")
+# The unsure answers that ask a person to take over (chatter, `not_a_request`, is only told so).
+HANDED_OVER = frozenset({NOT_COVERED, LOW_CONFIDENCE})
 # Stored and echoed text is capped; the model itself reads at most model.classifier.MAX_MODEL_CHARS.
 MAX_STORED_CHARS = 4000
 
@@ -31,6 +36,7 @@ class Where:
     user_id: str | None = None
     message_ts: str | None = None
     team_id: str | None = None
+    request_id: str | None = None  # Slack's event or trigger id: follows the request through the logs
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,18 @@ def assess_many(texts: Sequence[str], *, classifier: TextClassifier) -> list[Ass
     return [Assessment(text=t, lang=detect_language(t), prediction=p) for t, p in zip(cut, predictions, strict=True)]
 
 
+def margin_of(prediction: Prediction) -> float | None:
+    """How sure the model was: the top label's probability minus the second's. For a mixed message, its least sure
+    part's 2p - 1, p that part's verdict probability (a part keeps no per-row probabilities, and the whole text's
+    ranking blends its requests)."""
+    if prediction.verdict == MIXED and prediction.parts:
+        return 2 * min(p.confidence for p in prediction.parts) - 1
+    ranked = prediction.alternatives
+    if not ranked:
+        return None
+    return ranked[0].probability - (ranked[1].probability if len(ranked) > 1 else 0.0)
+
+
 def record(
     assessment: Assessment,
     *,
@@ -95,9 +113,15 @@ def record(
             lang=assessment.lang,
             reason=prediction.reason,
             parts=parts,
-            **where.__dict__,
+            margin=margin_of(prediction),
+            alternatives=tuple(VerdictAlternative(a.label, a.probability) for a in prediction.alternatives),
+            team_id=where.team_id,
+            channel_id=where.channel_id,
+            user_id=where.user_id,
+            message_ts=where.message_ts,
         )
     )
+    _count(prediction, source=source, where=where, verdict_id=verdict_id)
     return Triage(
         text=assessment.text,
         lang=assessment.lang,
@@ -105,6 +129,36 @@ def record(
         row=row,
         product_name=catalog.product_name(row),
         verdict_id=verdict_id,
+    )
+
+
+def _count(prediction: Prediction, *, source: str, where: Where, verdict_id: int) -> None:
+    handed_over = prediction.verdict == UNSURE and prediction.reason in HANDED_OVER
+    count_verdict(
+        source=source,
+        verdict=prediction.verdict,
+        row=prediction.label,
+        reason=prediction.reason,
+        handed_over=handed_over,
+    )
+    verdict_log.info(
+        "verdict #%d: %s %s (%.2f)",
+        verdict_id,
+        prediction.verdict,
+        prediction.label,
+        prediction.confidence,
+        extra={
+            "request_id": where.request_id,
+            "source": source,
+            "team": where.team_id,
+            "channel": where.channel_id,
+            "verdict": prediction.verdict,
+            "row": prediction.label,
+            "reason": prediction.reason,
+            "confidence": round(prediction.confidence, 3),
+            "model_version": prediction.model_version,
+            "verdict_id": verdict_id,
+        },
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.db import OutboxCall, Store, Tx
 from bot.slack.deps import Deps
-from bot.slack.replies import respond_call
+from bot.slack.replies import post_call, respond_call
 
 
 def queue_reply(store: Store, *, build: Callable[[Tx], OutboxCall]) -> int:
@@ -32,3 +32,17 @@ def answer_privately(
             response_url=str(response_url), message=message, purpose=purpose, replace_original=replace_original
         )
         deps.outbox.send(call)
+
+
+def tell_privately(deps: Deps, *, body: Mapping[str, Any], text: str, purpose: str) -> None:
+    """`text` for the user who acted alone: ephemeral where the interaction has a response_url; for a click in
+    App Home (none), a message in the app's Messages tab, sent once however often the click is delivered."""
+    if body.get("response_url"):
+        answer_privately(deps, body=body, message={"text": text}, purpose=purpose)
+        return
+    user = str((body.get("user") or {}).get("id") or "")
+    if not user:
+        return
+    action = (body.get("actions") or [{}])[0]
+    key = f"{purpose}:{user}:{action.get('action_id')}:{action['action_ts']}" if action.get("action_ts") else None
+    deps.outbox.send(post_call(channel=user, message={"text": text}, purpose=purpose, dedupe_key=key))

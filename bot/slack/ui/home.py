@@ -1,4 +1,4 @@
-"""The App Home tab: scope tables, model version and figures, recent counts, the review queue for reviewers."""
+"""The App Home tab: scope tables, model version and figures, recent counts, the review queues for reviewers."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from bot.slack.texts import VERDICT_LABEL, escape, excerpt
 from bot.slack.ui.elements import button, header, section
 from bot.slack.ui.help import table_blocks
 from bot.slack.ui.ids import ACTION_REVIEW_ACCEPT, ACTION_REVIEW_DISCARD, BLOCK_REVIEW
+from bot.slack.ui.review_queue import hardest_blocks
 from model.catalog import IN_SCOPE, OUT_OF_SCOPE, UNSURE, Catalog
 from model.metrics import Metrics
 
@@ -77,4 +78,5 @@ def home_view(
         blocks += _delivery_blocks(overview)
     if overview.pending_feedback:
         blocks += _review_blocks(overview)
+    blocks += hardest_blocks(overview.hardest, catalog=catalog, room=MAX_BLOCKS - len(blocks))
     return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}

@@ -9,6 +9,11 @@ ACTION_QUOTE_STATUS = "scope_quote_status"  # one action_id per status: f"{ACTIO
 QUOTE_REF = re.compile(r"Q-\d{4}-\d{4,}", re.IGNORECASE)
 ACTION_REVIEW_ACCEPT = "scope_review_accept"
 ACTION_REVIEW_DISCARD = "scope_review_discard"
+# The uncertain review queue in App Home: one button per candidate row, f"{ACTION_QUEUE_ANSWER}:{n}" (action ids
+# are unique within a block), the "another row" select and "skip".
+ACTION_QUEUE_ANSWER = "scope_queue_answer"
+ACTION_QUEUE_OTHER_ROW = "scope_queue_other_row"
+ACTION_QUEUE_SKIP = "scope_queue_skip"
 CALLBACK_QUOTE_MODAL = "scope_quote_modal"
 CALLBACK_CHECK_SCOPE = "scope_check_message"  # the message shortcut, also in manifest.yml
 BLOCK_QUOTE_WHAT = "quote_what"
@@ -20,6 +25,7 @@ INPUT_ACTION = "value"  # the action_id of every modal input element
 BLOCK_FEEDBACK = "feedback"
 BLOCK_QUOTE_STAFF = "quote"
 BLOCK_REVIEW = "review"
+BLOCK_QUEUE = "queue"
 METADATA_EVENT_TYPE = "scope_triage"
 
 

@@ -7,6 +7,8 @@ from slack_bolt import App
 from bot.slack.listeners.actions import (
     feedback_correct,
     feedback_wrong_row,
+    queue_answer,
+    queue_skip,
     quote_status,
     request_quote,
     review_feedback,
@@ -22,3 +24,6 @@ def register(app: App) -> None:
     app.action(re.compile(rf"^{re.escape(ids.ACTION_QUOTE_STATUS)}:"))(quote_status.handle)
     app.action(ids.ACTION_REVIEW_ACCEPT)(review_feedback.handle)
     app.action(ids.ACTION_REVIEW_DISCARD)(review_feedback.handle)
+    app.action(re.compile(rf"^{re.escape(ids.ACTION_QUEUE_ANSWER)}:\d+$"))(queue_answer.handle)
+    app.action(ids.ACTION_QUEUE_OTHER_ROW)(queue_answer.handle)
+    app.action(ids.ACTION_QUEUE_SKIP)(queue_skip.handle)
