@@ -1,7 +1,9 @@
-"""Shared fixtures: the real catalog and phrasings, and one model trained once per test session."""
+"""Shared fixtures: the real catalog and phrasings, one model trained once per test session, and the database
+(SQLite; also a throwaway PostgreSQL server for tests marked `postgres`)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from model.catalog import load_catalog
 from model.classifier import Classifier
 from model.data import load_dev_set, load_hard_set, load_training_dir
 from model.training import save_trained, train_model
+from tests.support.postgres import Databases, find_bindir, start_server
 
 DATA = PROJECT_ROOT / "training_data"
 
@@ -67,11 +70,52 @@ def classifier(session_model_root) -> Classifier:
     return Classifier.load(session_model_root)
 
 
+def pytest_generate_tests(metafunc):
+    """Tests marked `postgres` that use the database run once on SQLite and once on PostgreSQL (unless they
+    choose their `db_backend` themselves, with `parametrize(..., indirect=True)`)."""
+    chosen = any("db_backend" in str(m.args[0]) for m in metafunc.definition.iter_markers("parametrize"))
+    if "db_backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("postgres") and not chosen:
+        metafunc.parametrize("db_backend", ["sqlite", "postgres"], indirect=True)
+
+
 @pytest.fixture
-def settings(tmp_path, model_root) -> Settings:
+def db_backend(request) -> str:
+    """sqlite, or postgres for the second run of a test marked `postgres`."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def postgres_databases():
+    """A throwaway PostgreSQL server for the session, started on first use. Skipped without PostgreSQL's
+    binaries, except on CI (CI=true), where a missing server is a failure."""
+    bindir = find_bindir()
+    if bindir is None:
+        reason = "PostgreSQL's binaries (initdb, pg_ctl) are not installed: apt-get install postgresql"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true: {reason}")
+        pytest.skip(reason)
+    server = start_server(bindir)
+    yield Databases(server)
+    server.stop()
+
+
+@pytest.fixture
+def db_url(request, db_backend, tmp_path):
+    """The URL of a fresh, empty database for this test: an SQLite file, or a new PostgreSQL database."""
+    if db_backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'scope-bot.db'}"
+        return
+    databases = request.getfixturevalue("postgres_databases")
+    name, url = databases.create()
+    yield url
+    databases.drop(name)
+
+
+@pytest.fixture
+def settings(db_url, tmp_path, model_root) -> Settings:
     """Settings for an isolated install: own database, model root and reports directory."""
     return Settings(
-        db_url=f"sqlite:///{tmp_path / 'scope-bot.db'}",
+        db_url=db_url,
         model_dir=model_root,
         reports_dir=tmp_path / "reports",
         channel_pace_seconds=0.0,  # pacing has its own tests; here several posts to one channel go out at once

@@ -4,84 +4,53 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from bot.db.dialects import locked_skipping_others
+from bot.db.outbox_rows import (
+    DONE,
+    ERROR_CHARS,
+    FAILED,
+    PARKED,
+    PENDING,
+    OutboxCall,
+    OutboxEntry,
+    OutboxItem,
+    new_row,
+    state_of,
+    undelivered,
+)
 from bot.db.runner import Runner, inserted_id
 from bot.db.schema import outbox
 from bot.db.timestamps import iso, iso_in, iso_precise, utc_now
 
-ERROR_CHARS = 2000
-PENDING, PARKED, FAILED, DONE = "pending", "parked", "failed", "done"
+__all__ = ["DONE", "ERROR_CHARS", "FAILED", "PARKED", "PENDING", "Outbox", "OutboxCall", "OutboxEntry", "OutboxItem"]
 
 
-@dataclass(frozen=True)
-class OutboxCall:
-    """A Slack Web API call to queue: method, its JSON payload, what it is for, and optionally a key that makes
-    a second call with the same key a no-op (one apology per event)."""
-
-    method: str
-    payload: dict[str, Any]
-    purpose: str
-    dedupe_key: str | None = None
-
-
-@dataclass(frozen=True)
-class OutboxItem:
-    """A claimed call. `unconfirmed_since` is set when an earlier send may have reached Slack (a crash or a
-    timeout before the answer was stored): look for the message before sending it again."""
-
-    id: int
-    method: str
-    payload: dict[str, Any]
-    purpose: str
-    purpose_id: int | None
-    attempts: int
-    unconfirmed_since: str | None = None
-
-
-@dataclass(frozen=True)
-class OutboxEntry:
-    """A queued call as `scope-bot outbox list` and App Home show it."""
-
-    id: int
-    created_at: str
-    method: str
-    purpose: str
-    purpose_id: int | None
-    attempts: int
-    state: str  # pending | parked | failed | done
-    last_error: str | None
-    next_attempt_at: str
-
-
-def _row(call: OutboxCall, purpose_id: int | None) -> dict[str, Any]:
-    now = utc_now()
-    return {
-        "created_at": iso(now),
-        "method": call.method,
-        "payload": json.dumps(call.payload),
-        "purpose": call.purpose,
-        "purpose_id": purpose_id,
-        "attempts": 0,
-        "next_attempt_at": iso_precise(now),
-        "dedupe_key": call.dedupe_key,
-    }
-
-
-def _undelivered() -> list[sa.ColumnElement[bool]]:
-    return [outbox.c.done_at.is_(None), outbox.c.failed_at.is_(None)]
-
-
-def _state(r: Any) -> str:
-    if r.done_at is not None:
-        return DONE
-    if r.failed_at is not None:
-        return FAILED
-    return PARKED if r.parked_at is not None else PENDING
+def _lease(conn: Connection, query: sa.Select, *, lease_seconds: float) -> OutboxItem | None:
+    """Lease the call `query` finds, unless another worker leased it in between (the schedule changed)."""
+    r = conn.execute(query).first()
+    if r is None:
+        return None
+    won = conn.execute(
+        outbox.update()
+        .where(outbox.c.id == r.id, outbox.c.next_attempt_at == r.next_attempt_at, *undelivered())
+        .values(next_attempt_at=iso_in(seconds=lease_seconds), attempted_at=iso_precise(utc_now()))
+    ).rowcount
+    if not won:
+        return None
+    return OutboxItem(
+        id=r.id,
+        method=r.method,
+        payload=json.loads(r.payload),
+        purpose=r.purpose,
+        purpose_id=r.purpose_id,
+        attempts=r.attempts,
+        unconfirmed_since=r.attempted_at,
+    )
 
 
 class Outbox:
@@ -96,14 +65,14 @@ class Outbox:
                 found = conn.execute(sa.select(outbox.c.id).where(outbox.c.dedupe_key == call.dedupe_key)).first()
                 if found is not None:
                     return int(found.id)
-            return inserted_id(conn.execute(outbox.insert().values(**_row(call, purpose_id))))
+            return inserted_id(conn.execute(outbox.insert().values(**new_row(call, purpose_id))))
 
         return self._run(work)
 
     def enqueue_claimed(self, call: OutboxCall, *, lease_seconds: float, purpose_id: int | None = None) -> OutboxItem:
         """Queue one call already claimed (leased and marked attempted) by its caller, who sends it next: one write
         fewer than enqueue and claim."""
-        row = {**_row(call, purpose_id), "next_attempt_at": iso_in(seconds=lease_seconds)}
+        row = {**new_row(call, purpose_id), "next_attempt_at": iso_in(seconds=lease_seconds)}
         row["attempted_at"] = iso_precise(utc_now())
         item_id = self._run(lambda c: inserted_id(c.execute(outbox.insert().values(**row))))
         return OutboxItem(
@@ -123,36 +92,13 @@ class Outbox:
         """Take a due, undelivered call for sending and mark it attempted.
 
         Pushes its next attempt out by the lease (a compare-and-set on the schedule, so of two workers only one
-        wins). None if it is not due, delivered, or claimed by someone else.
+        wins; on PostgreSQL the row is locked too). None if it is not due, delivered, or claimed by someone else.
         """
         now = utc_now()
-
-        def work(conn: Connection) -> OutboxItem | None:
-            r = conn.execute(
-                outbox.select().where(
-                    outbox.c.id == item_id, *_undelivered(), outbox.c.next_attempt_at <= iso_precise(now)
-                )
-            ).first()
-            if r is None:
-                return None
-            won = conn.execute(
-                outbox.update()
-                .where(outbox.c.id == item_id, outbox.c.next_attempt_at == r.next_attempt_at, *_undelivered())
-                .values(next_attempt_at=iso_in(seconds=lease_seconds), attempted_at=iso_precise(now))
-            ).rowcount
-            if not won:
-                return None
-            return OutboxItem(
-                id=r.id,
-                method=r.method,
-                payload=json.loads(r.payload),
-                purpose=r.purpose,
-                purpose_id=r.purpose_id,
-                attempts=r.attempts,
-                unconfirmed_since=r.attempted_at,
-            )
-
-        return self._run(work)
+        query = outbox.select().where(
+            outbox.c.id == item_id, *undelivered(), outbox.c.next_attempt_at <= iso_precise(now)
+        )
+        return self._run(lambda c: _lease(c, locked_skipping_others(c, query), lease_seconds=lease_seconds))
 
     def claim_next(
         self,
@@ -164,19 +110,29 @@ class Outbox:
         """Claim the oldest due call (see claim), optionally only of one `purpose_id` and `purposes`.
 
         One row per claim: a lease covers one send, so a slow Slack can never outlast the lease of a row still
-        waiting its turn behind others.
+        waiting its turn behind others. PostgreSQL locks the row it takes and passes over rows other replicas are
+        taking (FOR UPDATE SKIP LOCKED); on SQLite, whose writers take turns, a lost compare-and-set moves on to
+        the next of a few candidates.
         """
         query = (
-            sa.select(outbox.c.id)
-            .where(*_undelivered(), outbox.c.next_attempt_at <= iso_precise(utc_now()))
+            outbox.select()
+            .where(*undelivered(), outbox.c.next_attempt_at <= iso_precise(utc_now()))
             .order_by(outbox.c.next_attempt_at, outbox.c.id)
-            .limit(5)
         )
         if purpose_id is not None:
             query = query.where(outbox.c.purpose_id == purpose_id)
         if purposes is not None:
             query = query.where(outbox.c.purpose.in_(list(purposes)))
-        for candidate in self._run(lambda c: [r.id for r in c.execute(query)]):
+
+        def work(conn: Connection) -> OutboxItem | list[int] | None:
+            if conn.dialect.name == "postgresql":
+                return _lease(conn, locked_skipping_others(conn, query.limit(1)), lease_seconds=lease_seconds)
+            return [r.id for r in conn.execute(query.with_only_columns(outbox.c.id).limit(5))]
+
+        found = self._run(work)
+        if not isinstance(found, list):
+            return found
+        for candidate in found:
             item = self.claim(candidate, lease_seconds=lease_seconds)
             if item is not None:
                 return item
@@ -247,8 +203,8 @@ class Outbox:
     def entries(self, *, states: Collection[str], purposes: Collection[str] | None = None) -> list[OutboxEntry]:
         """Queued calls in `states` (pending, parked, failed, done), oldest first."""
         conditions = {
-            PENDING: sa.and_(*_undelivered(), outbox.c.parked_at.is_(None)),
-            PARKED: sa.and_(*_undelivered(), outbox.c.parked_at.is_not(None)),
+            PENDING: sa.and_(*undelivered(), outbox.c.parked_at.is_(None)),
+            PARKED: sa.and_(*undelivered(), outbox.c.parked_at.is_not(None)),
             FAILED: sa.and_(outbox.c.done_at.is_(None), outbox.c.failed_at.is_not(None)),
             DONE: outbox.c.done_at.is_not(None),
         }
@@ -264,7 +220,7 @@ class Outbox:
                     purpose=r.purpose,
                     purpose_id=r.purpose_id,
                     attempts=r.attempts,
-                    state=_state(r),
+                    state=state_of(r),
                     last_error=r.last_error,
                     next_attempt_at=r.next_attempt_at,
                 )
@@ -278,11 +234,11 @@ class Outbox:
 
     def pending_count(self) -> int:
         """Calls not yet delivered and being tried (parked ones included)."""
-        return self._count(*_undelivered())
+        return self._count(*undelivered())
 
     def parked_count(self) -> int:
         """Calls held back by an auth or channel error."""
-        return self._count(*_undelivered(), outbox.c.parked_at.is_not(None))
+        return self._count(*undelivered(), outbox.c.parked_at.is_not(None))
 
     def failed_count(self) -> int:
         """Calls given up (a permanent Slack error, or too many attempts) and not re-queued."""

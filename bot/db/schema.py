@@ -6,10 +6,12 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
-# Times are ISO 8601 text in UTC (see bot.db.timestamps), so they sort and compare as text.
-_TIME = sa.String(40)
+# Times are ISO 8601 text in UTC (see bot.db.timestamps), so they sort and compare as text: byte by byte, which
+# on PostgreSQL takes the C collation (a linguistic one, such as en-US, puts "+" after ".": 12:00:00+00:00 would
+# come after 12:00:00.5+00:00).
+_TIME = sa.String(40).with_variant(sa.String(40, collation="C"), "postgresql")
 _SLACK_ID = sa.String(40)
-_LABEL = sa.String(80)
+_LABEL = sa.String(80).with_variant(sa.String(80, collation="C"), "postgresql")  # sorted as on SQLite
 
 schema_migrations = sa.Table(
     "schema_migrations",
@@ -48,6 +50,10 @@ verdicts = sa.Table(
     sa.Column("lang", sa.String(5), nullable=False),
     sa.Column("reason", sa.String(20)),  # why the verdict is unsure: not_a_request | not_covered | low_confidence
     sa.Column("parts", sa.Text),  # JSON list of the message's parts (text, start, end, label, verdict, confidence)
+    # How sure the model was, for the review queue: top label probability minus the second's; for a mixed message
+    # its least sure part's 2p - 1 (p: that part's verdict probability). NULL for verdicts logged before.
+    sa.Column("margin", sa.Float),
+    sa.Column("alternatives", sa.Text),  # JSON list of the top 3 labels (label, probability), best first
     sa.Index("ix_verdicts_created_at", "created_at"),
 )
 
@@ -104,6 +110,19 @@ feedback = sa.Table(
     sa.Column("discarded_by", _SLACK_ID),
     sa.Column("discarded_at", _TIME),
     sa.Index("ix_feedback_status", "status"),
+)
+
+# The review queue's decisions: one per verdict, the first reviewer's (an answer, which is feedback, or a skip), so
+# a message is asked about once; the verdict log itself stays append-only.
+queue_decisions = sa.Table(
+    "queue_decisions",
+    metadata,
+    sa.Column("verdict_id", sa.Integer, sa.ForeignKey("verdicts.id"), primary_key=True, autoincrement=False),
+    sa.Column("decided_at", _TIME, nullable=False),
+    sa.Column("decided_by", _SLACK_ID, nullable=False),
+    sa.Column("outcome", sa.String(20), nullable=False),  # answered | skipped
+    sa.Column("label", _LABEL),
+    sa.Column("feedback_id", sa.Integer, sa.ForeignKey("feedback.id")),
 )
 
 outbox = sa.Table(

@@ -1,4 +1,4 @@
-"""The database: SQLite by default, any SQLAlchemy URL otherwise; one repository per record type."""
+"""The database: SQLite by default, PostgreSQL (or any SQLAlchemy URL) otherwise; one repository per record type."""
 
 from __future__ import annotations
 
@@ -11,17 +11,21 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from bot.db.dialects import engine_url, retryable, shown
 from bot.db.events import Events
 from bot.db.feedback import Feedback
 from bot.db.heartbeats import Heartbeats
 from bot.db.migrations import migrate
 from bot.db.outbox import Outbox
 from bot.db.quotes import Quotes
+from bot.db.reporting import Reporting
 from bot.db.runner import Runner, in_connection
 from bot.db.verdicts import Verdicts
 from bot.errors import StoreError
 
 T = TypeVar("T")
+# How often a transaction PostgreSQL aborted in a conflict (serialization failure, deadlock) is run again.
+CONFLICT_RETRIES = 3
 
 
 class Records:
@@ -34,6 +38,7 @@ class Records:
         self.feedback = Feedback(run)
         self.outbox = Outbox(run)
         self.heartbeats = Heartbeats(run)
+        self.reporting = Reporting(run)  # read-only figures of the weekly report
 
 
 class Tx(Records):
@@ -54,23 +59,29 @@ class Store(Records):
 
     @classmethod
     def open(cls, url: str) -> Store:
-        """Connect (creating the SQLite file's directory) and apply pending migrations."""
-        connect_args: dict[str, Any] = {}
-        if url.startswith("sqlite:///"):
-            path = url.removeprefix("sqlite:///")
+        """Connect (creating the SQLite file's directory) and apply pending migrations. A postgresql:// URL
+        uses psycopg 3 (StoreError naming the install command when it is missing)."""
+        target = engine_url(url)
+        options: dict[str, Any] = {}
+        if target.get_backend_name() == "sqlite":
+            path = target.database or ""
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             # Several gunicorn workers share the file: wait for a writer instead of failing at once.
-            connect_args = {"timeout": 15, "check_same_thread": False}
+            options["connect_args"] = {"timeout": 15, "check_same_thread": False}
+        else:
+            options["pool_pre_ping"] = True  # a server restart or failover leaves dead pooled connections
         try:
-            engine = sa.create_engine(url, connect_args=connect_args)
+            engine = sa.create_engine(target, **options)
             if engine.dialect.name == "sqlite":
                 sa.event.listen(engine, "connect", _sqlite_pragmas)
             with engine.begin() as conn:
                 migrate(conn)
         except SQLAlchemyError as exc:
-            detail = exc.args[0] if exc.args else ""
-            raise StoreError(f"cannot open database {url!r}: {exc.__class__.__name__}: {detail}") from exc
+            detail = str(exc.args[0] if exc.args else "").strip().splitlines()
+            raise StoreError(
+                f"cannot open database {shown(url)}: {exc.__class__.__name__}: {detail[0] if detail else ''}"
+            ) from exc
         return cls(engine)
 
     def close(self) -> None:
@@ -78,8 +89,15 @@ class Store(Records):
         self.engine.dispose()
 
     def _run(self, work: Callable[[Connection], T], /) -> T:
-        with self._begin() as conn:
-            return work(conn)
+        conflicts = 0
+        while True:
+            try:
+                with self._begin() as conn:
+                    return work(conn)
+            except StoreError as exc:
+                conflicts += 1
+                if conflicts >= CONFLICT_RETRIES or not retryable(exc.__cause__ or exc):
+                    raise
 
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
@@ -93,15 +111,23 @@ class Store(Records):
             raise StoreError(f"database error: {exc.__class__.__name__}: {exc}") from exc
 
     def transact(self, work: Callable[[Tx], T], *, attempts: int = 1) -> T:
-        """Run `work(tx)` in one transaction; retried up to `attempts` times when a unique constraint races."""
-        for attempt in range(1, attempts + 1):
+        """Run `work(tx)` in one transaction; retried up to `attempts` times when a unique constraint races (and
+        up to CONFLICT_RETRIES times when PostgreSQL aborts it in a conflict)."""
+        if attempts < 1:
+            raise ValueError(f"attempts must be at least 1, not {attempts}")
+        races = conflicts = 0
+        while True:
             try:
                 with self._begin() as conn:
                     return work(Tx(conn))
             except IntegrityError as exc:
-                if attempt == attempts:
+                races += 1
+                if races >= attempts:
                     raise StoreError(f"conflicting writes, gave up after {attempts} attempt(s): {exc.orig}") from exc
-        raise ValueError(f"attempts must be at least 1, not {attempts}")
+            except StoreError as exc:
+                conflicts += 1
+                if conflicts >= CONFLICT_RETRIES or not retryable(exc.__cause__ or exc):
+                    raise
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

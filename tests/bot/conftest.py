@@ -1,4 +1,5 @@
-"""Fixtures of the bot tests: a fake Slack Web API and a fresh SQLite store per test."""
+"""Fixtures of the bot tests: a fake Slack Web API and a fresh store per test (SQLite, or PostgreSQL too for
+tests marked `postgres`)."""
 
 import pytest
 
@@ -13,8 +14,8 @@ def fake():
 
 
 @pytest.fixture
-def store(tmp_path):
-    # The same file as the `settings` fixture's database, so an app built from those settings shares it.
-    s = Store.open(f"sqlite:///{tmp_path / 'scope-bot.db'}")
+def store(db_url):
+    # The same database as the `settings` fixture's, so an app built from those settings shares it.
+    s = Store.open(db_url)
     yield s
     s.close()

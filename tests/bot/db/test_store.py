@@ -8,9 +8,12 @@ import sqlalchemy as sa
 
 from bot.db import AcceptedFeedback, NewQuote, OutboxCall, Store
 from bot.db.feedback import FEEDBACK_BATCH_ROWS
+from bot.db.migrations import MIGRATIONS
 from bot.db.schema import processed_events
 from bot.errors import NotFoundError, StoreError
 from tests.support.outbox import claim_all
+
+pytestmark = pytest.mark.postgres  # each test that uses a database runs on SQLite and on PostgreSQL
 
 NEW_QUOTE = NewQuote(
     requester_id="U0REQ",
@@ -34,9 +37,8 @@ def create_quote(store, key, *, attempts=20):
 
 
 @pytest.fixture
-def workers(tmp_path):
-    url = f"sqlite:///{tmp_path / 'shared.db'}"
-    stores = [Store.open(url), Store.open(url)]
+def workers(db_url):
+    stores = [Store.open(db_url), Store.open(db_url)]
     yield stores
     for store in stores:
         store.close()
@@ -322,3 +324,39 @@ def test_a_received_event_is_handled_once_and_one_left_unhandled_is_found_later(
     time.sleep(0.05)
     [orphan] = second.events.unhandled(older_than_seconds=0.01)
     assert (orphan.key, orphan.payload) == ("event:Ev2", {"event": {"type": "app_mention"}})
+
+
+# --- PostgreSQL replicas: row locks, and migrations one at a time -------------------------------------------------
+
+
+@pytest.mark.parametrize("db_backend", ["postgres"], indirect=True)
+def test_replicas_claiming_at_once_never_claim_one_outbox_row_twice(db_url):
+    replicas = [Store.open(db_url) for _ in range(4)]
+    try:
+        ids = set(replicas[0].outbox.enqueue_many([STAFF_POST] * 120))
+
+        def drain(store):
+            return [item.id for item in claim_all(store.outbox, lease_seconds=60)]
+
+        claimed = run_together([lambda store=store: drain(store) for store in replicas])
+        assert not [c for c in claimed if isinstance(c, Exception)], claimed
+        every = [item_id for ids_of_one in claimed for item_id in ids_of_one]
+        assert sorted(every) == sorted(ids)  # each row claimed once, none left behind
+        assert sum(1 for ids_of_one in claimed if ids_of_one) > 1  # the replicas really claimed side by side
+    finally:
+        for store in replicas:
+            store.close()
+
+
+def test_replicas_starting_at_once_on_an_empty_database_migrate_it_once(postgres_databases):
+    name, url = postgres_databases.create(empty=True)
+    try:
+        opened = run_together([lambda: Store.open(url) for _ in range(4)])
+        assert not [s for s in opened if isinstance(s, Exception)], opened
+        with opened[0].engine.connect() as conn:
+            numbers = conn.execute(sa.text("SELECT id FROM schema_migrations ORDER BY id")).scalars().all()
+        assert numbers == [m.number for m in MIGRATIONS]
+        for store in opened:
+            store.close()
+    finally:
+        postgres_databases.drop(name)

@@ -18,6 +18,11 @@ from model.artifacts import ModelStore
 from model.classifier import Classifier
 from tests.support import poison
 
+pytestmark = pytest.mark.postgres  # each test that uses a database runs on SQLite and on PostgreSQL
+# The gate's rejections train a model each on the same database reads as the promoted run: SQLite only, to keep the
+# suite quick (the honest run and every feedback read run on PostgreSQL too).
+GATE_ONLY_ON_SQLITE = pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
+
 # A made-up product nickname the shipped phrasings never use; staff teach that it means plan setup.
 TAUGHT = "cstack.plan_setup"
 TAUGHT_TEXTS = [
@@ -48,9 +53,9 @@ def store(settings):
 
 
 @pytest.fixture
-def feedback_store(tmp_path):
+def feedback_store(db_url):
     """A database only, for tests that need no model."""
-    store = Store.open(f"sqlite:///{tmp_path / 'feedback.db'}")
+    store = Store.open(db_url)
     yield store
     store.close()
 
@@ -189,6 +194,7 @@ def test_honest_feedback_is_learned_promoted_and_hot_reloaded(settings, store, c
     assert Classifier.load(settings.model_dir).classify(FRESH).label != TAUGHT
 
 
+@GATE_ONLY_ON_SQLITE
 def test_flipped_labels_are_rejected_and_current_stays(settings, store, train_set):
     model_store = ModelStore(settings.model_dir)
     current = model_store.current_version()
@@ -250,6 +256,7 @@ def _assert_rejected(report, settings, current: str) -> None:
     assert ModelStore(settings.model_dir).manifest(report.candidate_version).notes["gate"]["promoted"] is False
 
 
+@GATE_ONLY_ON_SQLITE
 def test_twenty_relabelled_ollama_requests_are_flagged_and_when_confirmed_rejected(settings, store):
     current = ModelStore(settings.model_dir).current_version()
     assert _force_in(store, settings, poison.ollama_relabelling(20)) == 20
@@ -265,6 +272,7 @@ def test_twenty_relabelled_ollama_requests_are_flagged_and_when_confirmed_reject
     print(f"\n20 Ollama rows: {report.reason}; {report.checks}; worse {report.worse_rows}")
 
 
+@GATE_ONLY_ON_SQLITE
 def test_shifted_label_column_is_refused_and_when_confirmed_rejected(settings, store, catalog):
     from model.data import load_hard_set
     from tests.conftest import DATA
@@ -286,6 +294,7 @@ def test_shifted_label_column_is_refused_and_when_confirmed_rejected(settings, s
     print(f"\nshifted column ({flagged} flagged of {len(pairs)}): {report.reason}; {report.checks}")
 
 
+@GATE_ONLY_ON_SQLITE
 def test_crash_between_saving_and_switching_leaves_current_untouched(settings, store):
     model_store = ModelStore(settings.model_dir)
     current = model_store.current_version()

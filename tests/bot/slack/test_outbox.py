@@ -13,6 +13,8 @@ from bot.slack.replies import respond_call
 from bot.slack.sent_check import OUTBOX_ID_FIELD
 from tests.support.slack_requests import BOT_TOKEN
 
+pytestmark = pytest.mark.postgres  # each test that uses a database runs on SQLite and on PostgreSQL
+
 
 def call(text, *, channel="C0QUOTES", purpose="test"):
     return OutboxCall(method="chat.postMessage", payload={"channel": channel, "text": text}, purpose=purpose)
