@@ -24,13 +24,15 @@ CONTROL = "/_bench/"
 class ServedTimedFakeSlack(TimedFakeSlack):
     """TimedFakeSlack answering two control calls: when replies arrived, and how many auth.test calls came."""
 
-    def _handle(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _handle(
+        self, path: str, params: dict[str, Any], *, upload: bytes | None = None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         if path == CONTROL + "replies":
             with self.reply_lock:
                 return 200, {"ok": True, "reply_at": dict(self.reply_at)}, {}
         if path == CONTROL + "auth_tests":
             return 200, {"ok": True, "count": len(self.calls_to("auth.test"))}, {}
-        return super()._handle(path, params)
+        return super()._handle(path, params, upload=upload)
 
 
 class RemoteFakeSlack:

@@ -31,9 +31,11 @@ class TimedFakeSlack(FakeSlack):
         self.reply_at: dict[str, float] = {}
         self.reply_lock = threading.Lock()
 
-    def _handle(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _handle(
+        self, path: str, params: dict[str, Any], *, upload: bytes | None = None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         arrived = time.perf_counter()
-        answer = super()._handle(path, params)
+        answer = super()._handle(path, params, upload=upload)
         if path.endswith("/chat.postMessage") and params.get("thread_ts"):
             with self.reply_lock:
                 self.reply_at.setdefault(str(params["thread_ts"]), arrived)
