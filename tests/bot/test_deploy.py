@@ -10,9 +10,9 @@ from pathlib import Path
 import yaml
 
 from bot import metrics
-from bot.db import NewQuote
 from bot.serve.metrics_endpoint import StateCollector, render_metrics
 from model.artifacts import ModelStore
+from tests.support.quotes import NEW_QUOTE
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
@@ -36,20 +36,7 @@ def test_the_dashboard_queries_only_metrics_the_bot_exports(store, model_root, t
     from model.training import save_trained
 
     save_trained(ModelStore(model_root), dataclasses.replace(trained, notes={"gate": {"promoted": True}}))
-    store.quotes.create(
-        NewQuote(
-            requester_id="U1",
-            origin_channel_id=None,
-            original_text="x",
-            detected_label=None,
-            product="cstack",
-            what="x",
-            timeline="x",
-            contact="x",
-            lang="en",
-        ),
-        submission_key="deploy-test",
-    )
+    store.quotes.create(NEW_QUOTE, submission_key="deploy-test")
     exported = exported_names(store, model_root)
     dashboard = json.loads((DEPLOY / "grafana" / "scope-bot.json").read_text())
     asked = {

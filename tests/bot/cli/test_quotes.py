@@ -5,22 +5,13 @@ import json
 
 import pytest
 
-from bot.db import NewQuote, Store
+from bot.db import Store
 from bot.slack.texts import t
 from tests.support.cli import assert_one_line_error, run
 from tests.support.fake_slack import FakeSlack
+from tests.support.quotes import new_quote
 
-NEW_QUOTE = NewQuote(
-    requester_id="U0REQ",
-    origin_channel_id="C0SUPPORT",
-    original_text="Please install Ollama on our GPU VM",
-    detected_label="cloudgpu.third_party_frameworks",
-    product="cloudgpu",
-    what="Install Ollama with Llama 3 on the H100",
-    timeline="next week",
-    contact="ops@example.com",
-    lang="de",
-)
+NEW_QUOTE = new_quote(lang="de")
 
 
 @pytest.fixture

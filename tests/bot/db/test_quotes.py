@@ -5,22 +5,11 @@ import threading
 
 import pytest
 
-from bot.db import NewQuote, Store
+from bot.db import Store
 from bot.errors import StoreError
+from tests.support.quotes import NEW_QUOTE
 
 pytestmark = pytest.mark.postgres  # each test that uses a database runs on SQLite and on PostgreSQL
-
-NEW_QUOTE = NewQuote(
-    requester_id="U0REQ",
-    origin_channel_id="C0SUPPORT",
-    original_text="Please install Ollama on our GPU VM",
-    detected_label="cloudgpu.third_party_frameworks",
-    product="cloudgpu",
-    what="Install Ollama with Llama 3 on the H100",
-    timeline="next week",
-    contact="ops@example.com",
-    lang="en",
-)
 
 
 @pytest.fixture

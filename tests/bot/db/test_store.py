@@ -6,26 +6,16 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from bot.db import AcceptedFeedback, NewQuote, OutboxCall, Store
+from bot.db import AcceptedFeedback, OutboxCall, Store
 from bot.db.feedback import FEEDBACK_BATCH_ROWS
 from bot.db.migrations import MIGRATIONS
 from bot.db.schema import processed_events
 from bot.errors import NotFoundError, StoreError
 from tests.support.outbox import claim_all
+from tests.support.quotes import NEW_QUOTE
 
 pytestmark = pytest.mark.postgres  # each test that uses a database runs on SQLite and on PostgreSQL
 
-NEW_QUOTE = NewQuote(
-    requester_id="U0REQ",
-    origin_channel_id="C0SUPPORT",
-    original_text="Please install Ollama on our GPU VM",
-    detected_label="cloudgpu.third_party_frameworks",
-    product="cloudgpu",
-    what="Install Ollama with Llama 3 on the H100",
-    timeline="next week",
-    contact="ops@example.com",
-    lang="en",
-)
 STAFF_POST = OutboxCall(
     method="chat.postMessage", payload={"channel": "C0QUOTES", "text": "hi"}, purpose="quote_staff_post"
 )

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.db import NewQuote, Store
+from bot.db import Store
 from model.artifacts import MODEL_FILE, ModelStore
 from model.training import save_trained
 from tests.support.fake_slack import FakeSlack
+from tests.support.quotes import new_quote
 from tests.support.server import bot_env, running_server
 from tests.support.slack_requests import command_body, event_body, mention_event
 
@@ -104,6 +105,9 @@ def test_counters_are_summed_across_workers_and_the_responder(server, fake, work
         lambda: len([c for c in fake.calls_to("chat.postMessage") if c.params.get("channel") == "C0METRICSM"]) == 4,
         "the four mention answers",
     )
+    # A delivery is counted once its row is marked done, just after the fake Slack has the call.
+    sent = ("scope_bot_outbox_attempts_total", (("method", "chat.postMessage"), ("result", "sent")))
+    wait_for(lambda: scrape(server).get(sent, 0) - before.get(sent, 0) >= 4, "the four deliveries counted")
 
     # Each scrape lands on either worker; every one must show the sum over both workers and the responder.
     for _ in range(4):
@@ -132,26 +136,21 @@ def test_counters_are_summed_across_workers_and_the_responder(server, fake, work
         )
         assert mentions == 4
         assert delta("scope_bot_outbox_attempts_total", method="chat.postMessage", result="sent") >= 4
+
     # Both workers and the responder wrote samples of their own.
-    pids = {int(p.stem.rsplit("_", 1)[1]) for p in (workdir / "metrics").glob("counter_*.db")}
-    assert set(server.workers()) <= pids
-    assert server.responder() in pids
+    # Every worker and the responder write files of their own there (each sets its model gauge when it boots);
+    # the responder counted the mention verdicts, the workers the requests, and one scrape showed both.
+    def pids(kind: str) -> set[int]:
+        return {int(p.stem.rsplit("_", 1)[1]) for p in (workdir / "metrics").glob(f"{kind}_*.db")}
+
+    assert {*server.workers(), server.responder()} <= pids("gauge_livemax")
+    assert server.responder() in pids("counter") and pids("counter") & set(server.workers())
 
 
 def test_state_gauges_come_from_the_database(server):
     store = Store.open(server.db_url)
     try:
-        quote = NewQuote(
-            requester_id="U0METRICS",
-            origin_channel_id="C0METRICS",
-            original_text=OUT_EN,
-            detected_label="gpu_custom_software",
-            product="cloudgpu",
-            what="Ollama",
-            timeline="soon",
-            contact="mail",
-            lang="en",
-        )
+        quote = new_quote(requester_id="U0METRICS")
         first, _ = store.quotes.create(quote, submission_key="metrics-1")
         store.quotes.create(quote, submission_key="metrics-2")
         store.quotes.set_status(first.ref, status="feasible", user_id="U0STAFF", expected="new")

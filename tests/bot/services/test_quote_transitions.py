@@ -3,23 +3,12 @@ real SQLite. Accepted comes only after a quote was sent; accepted and declined a
 
 import pytest
 
-from bot.db import QUOTE_STATUSES, NewQuote
+from bot.db import QUOTE_STATUSES
 from bot.errors import NotFoundError, ValidationError
 from bot.services.quotes import DECISIONS, NEXT_STATUSES, change_quote_status, set_quote_status
+from tests.support.quotes import NEW_QUOTE
 
 pytestmark = pytest.mark.postgres  # each test that uses a database runs on SQLite and on PostgreSQL
-
-NEW_QUOTE = NewQuote(
-    requester_id="U0REQ",
-    origin_channel_id="C0SUPPORT",
-    original_text="Please install Ollama on our GPU VM",
-    detected_label="cloudgpu.third_party_frameworks",
-    product="cloudgpu",
-    what="Install Ollama with Llama 3 on the H100",
-    timeline="next week",
-    contact="ops@example.com",
-    lang="en",
-)
 
 
 def quote_in(store, *statuses):
