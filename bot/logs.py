@@ -78,6 +78,7 @@ def gunicorn_logconfig(log_format: str) -> dict[str, Any] | None:
         "root": {"level": "INFO", "handlers": ["stderr"]},
         "loggers": {
             "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
-            "gunicorn.access": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+            # gunicorn turns its access log on whenever a logconfig_dict is given: scope_bot.requests replaces it
+            "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
         },
     }

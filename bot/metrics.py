@@ -86,6 +86,16 @@ def use_multiprocess_dir(path: Path) -> None:
     os.environ[MULTIPROC_ENV] = str(path)
 
 
+def keep_in_memory(*, command: str) -> None:
+    """Only `serve` shares a directory, set up for its workers and the responder it starts; every other process
+    (CLI jobs, Socket Mode, a responder on its own) keeps its metrics in memory, whatever the environment says: a
+    stray PROMETHEUS_MULTIPROC_DIR would make prometheus_client write files there, or fail if it is missing."""
+    inherited = os.environ.get(MULTIPROC_ENV)
+    if command == "respond" and inherited and Path(inherited).is_dir():
+        return  # started by `serve`, which made the directory
+    os.environ.pop(MULTIPROC_ENV, None)
+
+
 def multiprocess_dir() -> str | None:
     """The directory the processes record into, or None when this process keeps its metrics in memory."""
     return os.environ.get(MULTIPROC_ENV) or None

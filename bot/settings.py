@@ -127,8 +127,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
     data_dir = (
         Path(env["SCOPE_BOT_DATA_DIR"]).expanduser().resolve() if env.get("SCOPE_BOT_DATA_DIR", "").strip() else None
     )
-    # prometheus_client's own variable, if an admin set that instead
-    metrics_dir = env.get("SCOPE_BOT_METRICS_DIR", "").strip() or env.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    metrics_dir = env.get("SCOPE_BOT_METRICS_DIR", "").strip()
     reviewers = frozenset(u.strip() for u in env.get("SCOPE_BOT_REVIEWERS", "").split(",") if u.strip())
     return Settings(
         slack_bot_token=bot_token,

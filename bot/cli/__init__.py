@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from bot.errors import BotError
 from bot.logs import configure_logging
+from bot.metrics import keep_in_memory
 from bot.settings import load_settings
 from model.errors import ScopeModelError
 
@@ -30,6 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    keep_in_memory(command=args.command)
     try:
         settings = load_settings()
         configure_logging(log_format=settings.log_format, verbose=args.verbose)

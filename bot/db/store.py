@@ -71,6 +71,8 @@ class Store(Records):
             options["connect_args"] = {"timeout": 15, "check_same_thread": False}
         else:
             options["pool_pre_ping"] = True  # a server restart or failover leaves dead pooled connections
+            # An unreachable server must fail a request (and /healthz) in seconds, not hold every thread.
+            options["connect_args"] = {"connect_timeout": 10}
         try:
             engine = sa.create_engine(target, **options)
             if engine.dialect.name == "sqlite":

@@ -29,7 +29,11 @@ def record_request(
     payload = payload or {}
     where = surface(payload) if payload else "other"
     outcome = outcome_of(status)
-    count_request(surface=where, outcome=outcome, seconds=seconds if reached_app else None)
+    try:
+        count_request(surface=where, outcome=outcome, seconds=seconds if reached_app else None)
+    except OSError as exc:  # the metrics directory is gone or full: the acknowledgement still goes out
+        requests_log.error("could not count the request: %s", exc)
+    event = payload.get("event")
     requests_log.info(
         "%s %s %d in %.1f ms",
         where,
@@ -42,7 +46,7 @@ def record_request(
             "outcome": outcome,
             "status": status,
             "team": team_id(payload),
-            "channel": channel_id(payload) or (payload.get("event") or {}).get("channel"),
+            "channel": channel_id(payload) or (event.get("channel") if isinstance(event, dict) else None),
             "latency_ms": round(seconds * 1000, 1),
             "model_version": model_version,
         },

@@ -18,7 +18,8 @@ import threading
 import time
 from types import FrameType
 
-from bot.metrics import process_died
+from bot.metrics import multiprocess_dir, process_died
+from bot.serve.metrics_endpoint import StateCollector, start_metrics_server
 from bot.serve.runtime import RESPONDER, build_runtime
 from bot.settings import Settings
 
@@ -43,6 +44,9 @@ def run_responder(settings: Settings) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     runtime.start_background()
+    if settings.metrics_port and not multiprocess_dir():
+        # On its own (e.g. a Deployment of its own): /metrics on a port of its own, as in Socket Mode.
+        start_metrics_server(StateCollector(runtime.store, runtime.classifier.store), port=settings.metrics_port)
     log.info("responder %d answering mentions with model %s", os.getpid(), runtime.classifier.version)
     try:
         stop.wait()

@@ -67,3 +67,14 @@ def test_the_multiprocess_directory_must_come_before_any_metric(tmp_path, monkey
     with pytest.raises(ConfigError, match="PROMETHEUS_MULTIPROC_DIR"):
         metrics.use_multiprocess_dir(tmp_path / "metrics")
     assert metrics.multiprocess_dir() is None
+
+
+def test_only_serve_and_its_responder_share_a_metrics_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv(metrics.MULTIPROC_ENV, str(tmp_path))
+    metrics.keep_in_memory(command="respond")  # started by serve, which made the directory
+    assert metrics.multiprocess_dir() == str(tmp_path)
+    metrics.keep_in_memory(command="report")  # a CLI job: a stray variable must not make it write files there
+    assert metrics.multiprocess_dir() is None
+    monkeypatch.setenv(metrics.MULTIPROC_ENV, str(tmp_path / "gone"))
+    metrics.keep_in_memory(command="respond")  # on its own, with a directory nobody made
+    assert metrics.multiprocess_dir() is None

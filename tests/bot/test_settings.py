@@ -51,7 +51,7 @@ def test_invalid_settings_name_their_variable(tmp_path, env, variable):
 
 def test_metrics_and_log_settings(tmp_path):
     settings = load_settings(
-        {"SCOPE_BOT_METRICS_PORT": "9464", "SCOPE_BOT_LOG_FORMAT": "JSON", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)},
+        {"SCOPE_BOT_METRICS_PORT": "9464", "SCOPE_BOT_LOG_FORMAT": "JSON", "SCOPE_BOT_METRICS_DIR": str(tmp_path)},
         env_file=tmp_path / "no",
     )
     assert (settings.metrics_port, settings.log_format, settings.metrics_dir) == (9464, "json", tmp_path)

@@ -169,6 +169,9 @@ def test_every_log_line_is_json_with_the_request_fields(server, fake):
     assert server.slack(body, FORM)[0] == 200
     lines = [line for line in server.log().splitlines() if line.strip()]
     entries = [json.loads(line) for line in lines]  # gunicorn's, the workers' and the responder's lines alike
+    # scope_bot.requests replaces gunicorn's access log (which a logconfig_dict would turn back on)
+    assert not [e for e in entries if e["logger"] == "gunicorn.access"]
+    assert any(e["logger"].startswith("gunicorn.error") for e in entries)
     request = next(e for e in entries if e["logger"] == "scope_bot.requests" and e.get("channel") == "C0JSONLOG")
     assert request["surface"] == "command" and request["outcome"] == "ok" and request["status"] == 200
     assert request["request_id"] == "trigger-1" and request["team"] == "T0001"
