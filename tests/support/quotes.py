@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 from bot.db import NewQuote
+from bot.slack.ui import ids
 
 NEW_QUOTE = NewQuote(
     requester_id="U0REQ",
@@ -23,3 +24,12 @@ NEW_QUOTE = NewQuote(
 def new_quote(**changes: Any) -> NewQuote:
     """NEW_QUOTE with some fields changed."""
     return dataclasses.replace(NEW_QUOTE, **changes)
+
+
+# What a requester types into the quote modal, by block id.
+QUOTE_ANSWERS = {
+    ids.BLOCK_QUOTE_WHAT: "Install Ollama with Llama 3 and Open WebUI on our H100 VM",
+    ids.BLOCK_QUOTE_PRODUCT: "cloudgpu",
+    ids.BLOCK_QUOTE_TIMELINE: "within two weeks",
+    ids.BLOCK_QUOTE_CONTACT: "ops@example.com",
+}

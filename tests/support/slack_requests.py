@@ -11,6 +11,7 @@ from slack_sdk.signature import SignatureVerifier
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
+REVIEWER = "U0REVIEWER"  # the reviewer the listener tests' bot trusts (tests/bot/slack/conftest.py)
 
 
 def signed_headers(

@@ -19,9 +19,10 @@ from model.catalog import NONE_LABEL, OUT_OF_SCOPE, UNSURE
 from tests.support.blockkit import block, element, rendered_text
 from tests.support.db import make_unwritable
 from tests.support.interactions import block_actions, button, home_opened_event, select, view_submission
+from tests.support.quotes import QUOTE_ANSWERS
 from tests.support.slack_requests import (
     BOT_TOKEN,
-    SIGNING_SECRET,
+    REVIEWER,
     command_body,
     event_body,
     interactive_body,
@@ -33,29 +34,6 @@ OUT_EN = "Could you install Ollama with Llama 3 on our GPU VM for us?"
 IN_EN = "I forgot my password for the ccenter login, how do I reset it?"
 NONE_EN = "thanks, that worked!"
 FORM = "application/x-www-form-urlencoded"
-REVIEWER = "U0REVIEWER"
-GOOD_ANSWERS = {
-    ids.BLOCK_QUOTE_WHAT: "Install Ollama with Llama 3 and Open WebUI on our H100 VM",
-    ids.BLOCK_QUOTE_PRODUCT: "cloudgpu",
-    ids.BLOCK_QUOTE_TIMELINE: "within two weeks",
-    ids.BLOCK_QUOTE_CONTACT: "ops@example.com",
-}
-
-
-@pytest.fixture
-def bot_settings(settings, fake):
-    return settings.with_overrides(
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=fake.api_url,
-        quotes_channel="C0QUOTES",
-        reviewer_users=frozenset({REVIEWER}),
-    )
-
-
-@pytest.fixture
-def app(bot_settings, classifier, store):
-    return create_app(bot_settings, classifier, store)
 
 
 def dispatch(app, body, content_type, **header_overrides):
@@ -185,7 +163,7 @@ def test_quote_submission_with_missing_fields_returns_errors_and_stores_nothing(
             ids.BLOCK_QUOTE_CONTACT: t("en", "err_contact"),
         },
     }
-    response = interact(app, view_submission(view, {**GOOD_ANSWERS, ids.BLOCK_QUOTE_CONTACT: "ring me"}))
+    response = interact(app, view_submission(view, {**QUOTE_ANSWERS, ids.BLOCK_QUOTE_CONTACT: "ring me"}))
     assert json.loads(response.body)["errors"] == {ids.BLOCK_QUOTE_CONTACT: t("en", "err_contact")}
     assert store.quotes.find() == []
     assert fake.calls_to("chat.postMessage") == []
@@ -193,7 +171,7 @@ def test_quote_submission_with_missing_fields_returns_errors_and_stores_nothing(
 
 def submit_good_quote(app, fake, *, view_id="V0QUOTE"):
     verdict_id, opened = open_quote_modal(app, fake)
-    response = interact(app, view_submission(opened.params["view"], GOOD_ANSWERS, view_id=view_id))
+    response = interact(app, view_submission(opened.params["view"], QUOTE_ANSWERS, view_id=view_id))
     assert response.body == ""  # the modal closes
     staff_post, confirmation = fake.wait_for("chat.postMessage", count=2)
     return verdict_id, staff_post, confirmation
@@ -204,7 +182,7 @@ def test_quote_submission_is_stored_posted_to_staff_and_confirmed(app, fake, sto
     [quote] = store.quotes.find()
     assert (quote.product, quote.what, quote.timeline, quote.contact) == (
         "cloudgpu",
-        *[GOOD_ANSWERS[k] for k in (ids.BLOCK_QUOTE_WHAT, ids.BLOCK_QUOTE_TIMELINE, ids.BLOCK_QUOTE_CONTACT)],
+        *[QUOTE_ANSWERS[k] for k in (ids.BLOCK_QUOTE_WHAT, ids.BLOCK_QUOTE_TIMELINE, ids.BLOCK_QUOTE_CONTACT)],
     )
     assert (quote.requester_id, quote.original_text, quote.detected_label) == (
         "U0CUSTOMER",
@@ -224,7 +202,7 @@ def test_quote_submission_is_kept_in_the_outbox_when_slack_fails_and_sent_once_l
     app = create_app(bot_settings.with_overrides(outbox_retry_seconds=0.05), classifier, store)
     _, opened = open_quote_modal(app, fake)
     fake.fail("chat.postMessage", times=2)
-    assert interact(app, view_submission(opened.params["view"], GOOD_ANSWERS, view_id="V0DOWN")).body == ""
+    assert interact(app, view_submission(opened.params["view"], QUOTE_ANSWERS, view_id="V0DOWN")).body == ""
     [quote] = store.quotes.find()  # stored before the modal closed
     deadline = time.monotonic() + 10
     while (
@@ -536,7 +514,7 @@ def test_the_quote_of_a_mixed_answer_is_for_its_paid_part_alone(app, fake, store
     assert block(view["blocks"], ids.BLOCK_QUOTE_WHAT)["element"]["initial_value"] == PAID_PART
     assert block(view["blocks"], ids.BLOCK_QUOTE_PRODUCT)["element"]["initial_option"]["value"] == "cloudgpu"
     assert json.loads(view["private_metadata"])["part"] == 1
-    interact(app, view_submission(view, {**GOOD_ANSWERS, ids.BLOCK_QUOTE_WHAT: PAID_PART}, view_id="V0PART"))
+    interact(app, view_submission(view, {**QUOTE_ANSWERS, ids.BLOCK_QUOTE_WHAT: PAID_PART}, view_id="V0PART"))
     fake.wait_for("chat.postMessage", count=2)
     [stored] = store.quotes.find()
     assert (stored.original_text, stored.detected_label) == (PAID_PART, "cloudgpu.third_party_frameworks")

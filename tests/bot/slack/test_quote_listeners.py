@@ -14,9 +14,9 @@ from bot.slack.ui import ids
 from tests.support.blockkit import element, elements, rendered_text
 from tests.support.interactions import block_actions, button, view_submission
 from tests.support.outbox import settled
+from tests.support.quotes import QUOTE_ANSWERS
 from tests.support.slack_requests import (
-    BOT_TOKEN,
-    SIGNING_SECRET,
+    REVIEWER,
     command_body,
     interactive_body,
     signed_headers,
@@ -25,30 +25,12 @@ from tests.support.slack_requests import (
 OUT_EN = "Could you install Ollama with Llama 3 on our GPU VM for us?"
 OUT_DE = "Könnt ihr uns bitte PyTorch auf der GPU-VM installieren?"
 FORM = "application/x-www-form-urlencoded"
-REVIEWER = "U0REVIEWER"
-ANSWERS = {
-    ids.BLOCK_QUOTE_WHAT: "Install Ollama with Llama 3 and Open WebUI on our H100 VM",
-    ids.BLOCK_QUOTE_PRODUCT: "cloudgpu",
-    ids.BLOCK_QUOTE_TIMELINE: "within two weeks",
-    ids.BLOCK_QUOTE_CONTACT: "ops@example.com",
-}
 
 
 @pytest.fixture
-def bot_settings(settings, fake):
-    return settings.with_overrides(
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=fake.api_url,
-        quotes_channel="C0QUOTES",
-        reviewer_users=frozenset({REVIEWER}),
-        channel_pace_seconds=0.0,  # a status notice follows the confirmation to the same DM within a second
-    )
-
-
-@pytest.fixture
-def app(bot_settings, classifier, store):
-    return create_app(bot_settings, classifier, store)
+def bot_settings(bot_settings):
+    # a status notice follows the confirmation to the same DM within a second
+    return bot_settings.with_overrides(channel_pace_seconds=0.0)
 
 
 @pytest.fixture
@@ -73,7 +55,7 @@ def request_quote(app, fake, store, *, text=OUT_EN, meta=None):
     view = opened.params["view"]
     if meta is not None:
         view = {**view, "private_metadata": json.dumps({**json.loads(view["private_metadata"]), **meta})}
-    assert dispatch(app, interactive_body(view_submission(view, ANSWERS, view_id="V0QUOTE"))).body == ""
+    assert dispatch(app, interactive_body(view_submission(view, QUOTE_ANSWERS, view_id="V0QUOTE"))).body == ""
     fake.wait_for("chat.postMessage", count=2)
     deadline = time.monotonic() + 10
     while not store.quotes.find()[0].staff_message_ts:  # the delivery hook runs just after Slack answered
@@ -271,7 +253,7 @@ def test_form_errors_of_a_modal_with_a_forged_language_are_shown_in_the_detected
     [opened] = fake.wait_for("views.open")
     meta = {**json.loads(opened.params["view"]["private_metadata"]), "lang": "xx"}
     view = {**opened.params["view"], "private_metadata": json.dumps(meta)}
-    response = dispatch(app, interactive_body(view_submission(view, {**ANSWERS, ids.BLOCK_QUOTE_TIMELINE: ""})))
+    response = dispatch(app, interactive_body(view_submission(view, {**QUOTE_ANSWERS, ids.BLOCK_QUOTE_TIMELINE: ""})))
     assert json.loads(response.body)["errors"] == {ids.BLOCK_QUOTE_TIMELINE: t("de", "err_timeline")}
     assert store.quotes.find() == []
 

@@ -3,37 +3,23 @@ model, SQLite, the local fake Slack): who sees it, in which order, and what a cl
 
 import time
 
-import pytest
 from slack_bolt.request import BoltRequest
 
-from bot.slack.app import create_app
 from bot.slack.texts import t
 from bot.slack.ui import ids
 from bot.slack.ui.home import MAX_BLOCKS
 from tests.support.blockkit import block, mrkdwn_texts, rendered_text
 from tests.support.interactions import block_actions, button, home_opened_event, select
-from tests.support.slack_requests import BOT_TOKEN, SIGNING_SECRET, event_body, interactive_body, signed_headers
+from tests.support.slack_requests import (
+    REVIEWER,
+    event_body,
+    interactive_body,
+    signed_headers,
+)
 from tests.support.verdicts import seed_verdict
 
 FORM = "application/x-www-form-urlencoded"
-REVIEWER = "U0REVIEWER"
 CUSTOMER = "U0CUSTOMER"
-
-
-@pytest.fixture
-def bot_settings(settings, fake):
-    return settings.with_overrides(
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=fake.api_url,
-        quotes_channel="C0QUOTES",
-        reviewer_users=frozenset({REVIEWER}),
-    )
-
-
-@pytest.fixture
-def app(bot_settings, classifier, store):
-    return create_app(bot_settings, classifier, store)
 
 
 def dispatch(app, body, content_type):
