@@ -40,6 +40,10 @@ class Records:
         self.heartbeats = Heartbeats(run)
         self.reporting = Reporting(run)  # read-only figures of the weekly report
 
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once what is written through these records is committed."""
+        raise NotImplementedError
+
 
 class Tx(Records):
     """One open transaction: what is written through it is committed together or not at all."""
@@ -47,6 +51,11 @@ class Tx(Records):
     def __init__(self, conn: Connection):
         super().__init__(in_connection(conn))
         self.conn = conn
+        self.committed: list[Callable[[], None]] = []
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once the transaction has committed (never for an attempt rolled back or retried)."""
+        self.committed.append(action)
 
 
 class Store(Records):
@@ -112,6 +121,10 @@ class Store(Records):
         except SQLAlchemyError as exc:
             raise StoreError(f"database error: {exc.__class__.__name__}: {exc}") from exc
 
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` now: what was written through the store itself is committed already."""
+        action()
+
     def transact(self, work: Callable[[Tx], T], *, attempts: int = 1) -> T:
         """Run `work(tx)` in one transaction; retried up to `attempts` times when a unique constraint races (and
         up to CONFLICT_RETRIES times when PostgreSQL aborts it in a conflict)."""
@@ -121,7 +134,11 @@ class Store(Records):
         while True:
             try:
                 with self._begin() as conn:
-                    return work(Tx(conn))
+                    tx = Tx(conn)
+                    result = work(tx)
+                for action in tx.committed:
+                    action()
+                return result
             except IntegrityError as exc:
                 races += 1
                 if races >= attempts:

@@ -15,6 +15,7 @@ from model.artifacts import ModelStore
 from model.errors import ArtifactError
 
 log = logging.getLogger(__name__)
+DATABASE_UP, DATABASE_UP_HELP = "scope_bot_database_up", "Whether /metrics could read the database"
 
 
 def _last_retrain(model_store: ModelStore) -> tuple[str, str, float] | None:
@@ -54,13 +55,9 @@ class StateCollector:
             waiting = self.store.events.waiting_count(older_than_seconds=0)
         except StoreError as exc:
             log.error("metrics: cannot read the database: %s", exc)
-            up = GaugeMetricFamily("scope_bot_database_up", "Whether /metrics could read the database")
-            up.add_metric([], 0)
-            yield up
+            yield GaugeMetricFamily(DATABASE_UP, DATABASE_UP_HELP, value=0)
             return
-        up = GaugeMetricFamily("scope_bot_database_up", "Whether /metrics could read the database")
-        up.add_metric([], 1)
-        yield up
+        yield GaugeMetricFamily(DATABASE_UP, DATABASE_UP_HELP, value=1)
         family = GaugeMetricFamily("scope_bot_quote_requests", "Quote requests by status", labels=["status"])
         for status, count in quotes.items():
             family.add_metric([status], count)
@@ -73,9 +70,7 @@ class StateCollector:
         for state, count in rows.items():
             family.add_metric([state], count)
         yield family
-        family = GaugeMetricFamily("scope_bot_mentions_waiting", "Stored mentions not answered yet")
-        family.add_metric([], waiting)
-        yield family
+        yield GaugeMetricFamily("scope_bot_mentions_waiting", "Stored mentions not answered yet", value=waiting)
         last = _last_retrain(self.model_store)
         if last is not None:
             version, result, when = last
@@ -86,11 +81,9 @@ class StateCollector:
             )
             family.add_metric([version, result], 1)
             yield family
-            family = GaugeMetricFamily(
-                "scope_bot_last_retrain_timestamp_seconds", "When the last candidate was trained"
+            yield GaugeMetricFamily(
+                "scope_bot_last_retrain_timestamp_seconds", "When the last candidate was trained", value=when
             )
-            family.add_metric([], when)
-            yield family
 
 
 def render_metrics(collector: StateCollector) -> tuple[bytes, str]:

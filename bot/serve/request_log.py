@@ -27,7 +27,7 @@ def record_request(
 ) -> None:
     """Count the request, observe its acknowledgement time (if it reached the app) and log one line about it."""
     payload = payload or {}
-    where = surface(payload) if payload else "other"
+    where = surface(payload)
     outcome = outcome_of(status)
     try:
         count_request(surface=where, outcome=outcome, seconds=seconds if reached_app else None)

@@ -121,7 +121,8 @@ def record(
             message_ts=where.message_ts,
         )
     )
-    _count(prediction, source=source, where=where, verdict_id=verdict_id)
+    # Counted and logged once it is committed: not for an attempt rolled back, nor twice for a retried one.
+    records.after_commit(lambda: _count(prediction, source=source, where=where, verdict_id=verdict_id))
     return Triage(
         text=assessment.text,
         lang=assessment.lang,

@@ -5,6 +5,7 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from bot.db import AcceptedFeedback, OutboxCall, Store
 from bot.db.feedback import FEEDBACK_BATCH_ROWS
@@ -158,6 +159,32 @@ def test_a_transaction_that_fails_half_way_leaves_nothing_behind(workers):
         store.transact(work)
     assert store.quotes.find() == []
     assert store.outbox.pending_count() == 0
+
+
+def test_after_commit_actions_run_once_and_only_for_the_attempt_that_committed(workers):
+    store, ran, attempts = workers[0], [], []
+
+    def work(tx):
+        attempts.append(1)
+        tx.after_commit(lambda: ran.append(len(attempts)))
+        tx.quotes.create(NEW_QUOTE, submission_key=f"view:VAFTER{len(attempts)}")
+        if len(attempts) == 1:  # the first attempt loses a unique-key race, as concurrent quotes can
+            raise IntegrityError("INSERT INTO quote_requests", {}, Exception("raced"))
+        return "done"
+
+    assert store.transact(work, attempts=2) == "done"
+    assert ran == [2]  # the rolled-back attempt's action was dropped with it
+    assert len(store.quotes.find()) == 1  # and its quote request with it
+
+    def failing(tx):
+        tx.after_commit(lambda: ran.append("rolled back"))
+        raise ValueError("half way")
+
+    with pytest.raises(ValueError):
+        store.transact(failing)
+    assert ran == [2]
+    store.after_commit(lambda: ran.append("store"))  # the store's own writes are committed already
+    assert ran == [2, "store"]
 
 
 def test_simultaneous_clicks_on_one_status_change_it_once(workers):
