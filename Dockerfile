@@ -48,8 +48,9 @@ USER 10001:10001
 # The first model is trained at build time: the image answers as soon as it starts, and a build whose code or
 # training data cannot produce a model that passes the gate fails here, not in production. The throwaway
 # SQLite file only holds the (empty) feedback tables of this one run. A volume mounted on /var/lib/scope-bot
-# hides this model: a Docker named volume is seeded with it on first use; in deploy/k8s the initContainer
-# trains the shared volume's first model (`train --if-missing`, signed with SCOPE_BOT_MODEL_KEY if set).
+# hides this model: a Docker named volume is seeded with it on first use. deploy/k8s mounts nothing there: with
+# models in PostgreSQL, the initContainer publishes this one as the database's first (`train --if-missing`; it
+# trains anew if the model does not verify, e.g. under a SCOPE_BOT_MODEL_KEY the build did not have).
 RUN SCOPE_BOT_DB=/tmp/build.db scope-bot train \
     && rm -f /tmp/build.db /tmp/build.db-wal /tmp/build.db-shm
 

@@ -16,6 +16,9 @@ from bot.logs import LOG_FORMATS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+MODEL_STORE_FILES = "files"  # versions under SCOPE_BOT_MODEL_DIR
+MODEL_STORE_DATABASE = "database"  # versions in the database, shared by every replica
+MODEL_STORES = (MODEL_STORE_FILES, MODEL_STORE_DATABASE)
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class Settings:
     quotes_channel: str = ""
     db_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'scope-bot.db'}"
     model_dir: Path = PROJECT_ROOT / "var" / "models"
+    model_store: str = MODEL_STORE_FILES  # files | database (bot.services.model_store)
     reports_dir: Path = PROJECT_ROOT / "var" / "reports"
     catalog_path: Path = PROJECT_ROOT / "training_data" / "catalog.yml"
     train_dir: Path = PROJECT_ROOT / "training_data" / "train"
@@ -91,6 +95,16 @@ def _db_url(env: Mapping[str, str], default: str) -> str:
     return f"sqlite:///{Path(raw).expanduser().resolve()}"
 
 
+def _model_store(env: Mapping[str, str], db_url: str) -> str:
+    value = env.get("SCOPE_BOT_MODEL_STORE", "").strip().lower()
+    if not value:
+        # Replicas on one PostgreSQL database share no filesystem; one SQLite file means one machine.
+        return MODEL_STORE_FILES if db_url.startswith("sqlite") else MODEL_STORE_DATABASE
+    if value not in MODEL_STORES:
+        raise ConfigError(f"SCOPE_BOT_MODEL_STORE={value!r} is not one of {', '.join(MODEL_STORES)}")
+    return value
+
+
 def _model_key(env: Mapping[str, str]) -> bytes | None:
     raw = env.get("SCOPE_BOT_MODEL_KEY", "").strip()
     if not raw:
@@ -128,6 +142,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         Path(env["SCOPE_BOT_DATA_DIR"]).expanduser().resolve() if env.get("SCOPE_BOT_DATA_DIR", "").strip() else None
     )
     metrics_dir = env.get("SCOPE_BOT_METRICS_DIR", "").strip()
+    db_url = _db_url(env, defaults.db_url)
     reviewers = frozenset(u.strip() for u in env.get("SCOPE_BOT_REVIEWERS", "").split(",") if u.strip())
     return Settings(
         slack_bot_token=bot_token,
@@ -135,8 +150,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         slack_app_token=app_token,
         slack_api_url=_url(env, "SLACK_API_URL", DEFAULT_SLACK_API_URL),
         quotes_channel=env.get("SCOPE_BOT_QUOTES_CHANNEL", "").strip(),
-        db_url=_db_url(env, defaults.db_url),
+        db_url=db_url,
         model_dir=Path(model_dir).expanduser().resolve() if model_dir else defaults.model_dir,
+        model_store=_model_store(env, db_url),
         reports_dir=Path(env["SCOPE_BOT_REPORTS_DIR"]).resolve()
         if env.get("SCOPE_BOT_REPORTS_DIR")
         else defaults.reports_dir,

@@ -16,12 +16,13 @@ from sklearn.calibration import CalibratedClassifierCV
 
 from model.artifacts import Manifest, load_version_dir, resolve_model_path
 from model.catalog import MIXED, NONE_LABEL, NOT_A_REQUEST, UNSURE
-from model.errors import ArtifactError, InputError
+from model.errors import ArtifactError, InputError, ModelNotFoundError
 from model.features import is_context, is_request, only_done
 from model.language import FUNCTION_WORDS
 from model.normalize import normalize_many, normalize_text
 from model.prediction import Alternative, Decision, Part, Prediction, combine_parts, decide
 from model.segment import requests, segment
+from model.version_store import VersionStore
 
 # Longer messages are cut before the model sees them: the first few thousand characters carry the request.
 MAX_MODEL_CHARS = 4000
@@ -97,7 +98,19 @@ class Classifier:
     def load(cls, path: Path | str, *, key: bytes | None = None) -> Classifier:
         """Load a version directory, or the current version under a model root; verifies it first (with `key`,
         also the manifest's signature)."""
-        pipeline, manifest = load_version_dir(resolve_model_path(path), key=key)
+        return cls.from_artifact(*load_version_dir(resolve_model_path(path), key=key))
+
+    @classmethod
+    def from_store(cls, store: VersionStore, version: str | None = None) -> Classifier:
+        """Load `version` (default: the current one) from a version store, verified as from files."""
+        version = version or store.current_version()
+        if version is None:
+            raise ModelNotFoundError(f"{store.location}: no trained model (run 'scope-bot train')")
+        return cls.from_artifact(*store.load(version))
+
+    @classmethod
+    def from_artifact(cls, pipeline: Any, manifest: Manifest) -> Classifier:
+        """A classifier over a verified pipeline and its manifest."""
         classifier = cls(
             pipeline,
             label_info=manifest.labels,

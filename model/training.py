@@ -8,11 +8,11 @@ from typing import Any
 
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
-from model.artifacts import Manifest, ModelStore
 from model.calibration import choose_threshold
 from model.classifier import Classifier
 from model.data import Dataset, HardExample
 from model.evaluation import evaluate
+from model.manifest import Manifest
 from model.metrics import Metrics
 from model.pipeline import (
     DEFAULT_OPTIONS,
@@ -23,6 +23,7 @@ from model.pipeline import (
     calibrated_params,
 )
 from model.scoring import score, total_cost
+from model.version_store import VersionStore
 
 Progress = Callable[[str], None]
 
@@ -133,7 +134,7 @@ def train_model(
     )
 
 
-def save_trained(store: ModelStore, trained: TrainedModel, *, parent_version: str | None = None) -> Manifest:
+def save_trained(store: VersionStore, trained: TrainedModel, *, parent_version: str | None = None) -> Manifest:
     """Write `trained` as a new version under `store` (not promoted) and return its manifest."""
     manifest = store.save(
         trained.classifier.pipeline,

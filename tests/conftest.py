@@ -99,16 +99,26 @@ def postgres_databases():
     server.stop()
 
 
-@pytest.fixture
-def db_url(request, db_backend, tmp_path):
-    """The URL of a fresh, empty database for this test: an SQLite file, or a new PostgreSQL database."""
+def _fresh_database(request, db_backend: str, tmp_path: Path, *, empty: bool):
     if db_backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'scope-bot.db'}"
         return
     databases = request.getfixturevalue("postgres_databases")
-    name, url = databases.create()
+    name, url = databases.create(empty=empty)
     yield url
     databases.drop(name)
+
+
+@pytest.fixture
+def db_url(request, db_backend, tmp_path):
+    """The URL of a fresh, empty database for this test: an SQLite file, or a new PostgreSQL database."""
+    yield from _fresh_database(request, db_backend, tmp_path, empty=False)
+
+
+@pytest.fixture
+def empty_db_url(request, db_backend, tmp_path):
+    """As db_url, but on PostgreSQL without even the schema (made from template0): for migrating old schemas."""
+    yield from _fresh_database(request, db_backend, tmp_path, empty=True)
 
 
 @pytest.fixture

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from bot.cli.common import open_store
 from bot.db import Store
 from bot.errors import BotError
+from bot.services.model_store import open_model_store
 from bot.settings import Settings
 from bot.slack.preflight import Check, slack_checks
 from model.classifier import Classifier
@@ -20,10 +22,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _model(settings: Settings) -> Check:
     try:
-        classifier = Classifier.load(settings.model_dir, key=settings.model_key)
-    except ScopeModelError as exc:
+        with open_store(settings) as db:
+            model_store = open_model_store(settings, db)
+            classifier = Classifier.from_store(model_store)
+    except (ScopeModelError, BotError) as exc:
         return Check("model", False, f"{exc}")
-    return Check("model", True, f"{classifier.version} (threshold {classifier.threshold:.2f}) in {settings.model_dir}")
+    detail = f"{classifier.version} (threshold {classifier.threshold:.2f}) in {model_store.location}"
+    return Check("model", True, detail)
 
 
 def _database(settings: Settings) -> list[Check]:

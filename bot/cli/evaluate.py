@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from bot.cli.model import load_classifier
 from bot.settings import Settings
 from model.ablation import ablation, format_ablation
 from model.calibration import calibration, save_reliability_png
@@ -36,7 +37,7 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     """Score a model: report, JSON, confusion matrix and reliability diagram PNGs."""
     if args.ablation:
         return _ablation(args, settings)
-    classifier = Classifier.load(args.model or settings.model_dir, key=settings.model_key)
+    classifier = load_classifier(settings, args.model)
     if args.hard:
         return _hard(args, settings, classifier)
     catalog = load_catalog(settings.catalog_path)
@@ -110,7 +111,7 @@ def _hard(args: argparse.Namespace, settings: Settings, classifier: Classifier) 
 
 def _ablation(args: argparse.Namespace, settings: Settings) -> int:
     catalog = load_catalog(settings.catalog_path)
-    current = Classifier.load(args.model or settings.model_dir, key=settings.model_key)
+    current = load_classifier(settings, args.model)
     params = current.manifest.params if current.manifest is not None else {}
     rows = ablation(
         train=load_training_dir(settings.train_dir, catalog),

@@ -13,6 +13,7 @@ from typing import Any
 from bot.cli.common import CLI_USER, json_lines, one_line, open_store
 from bot.cli.review_queue import cmd_review_uncertain
 from bot.db import FEEDBACK_STATUSES, FeedbackItem, Store
+from bot.db.timestamps import shown
 from bot.errors import ValidationError
 from bot.services.feedback import check_label, discard_feedback, import_feedback, record_feedback, review_feedback
 from bot.services.feedback_audit import load_auditor
@@ -80,7 +81,7 @@ def cmd_feedback_add(args: argparse.Namespace, settings: Settings) -> int:
             source="cli",
             trusted=True,
             user_id=CLI_USER,
-            auditor=load_auditor(settings),
+            auditor=load_auditor(settings, store),
         )
     print(f"{_status(item)}: {item.label} <- {one_line(item.text)}")
     return 0
@@ -158,8 +159,8 @@ def cmd_feedback_import(args: argparse.Namespace, settings: Settings) -> int:
     """Import JSON Lines or CSV corrections; all lines are checked, and audited, before any is stored."""
     catalog = load_catalog(settings.catalog_path)
     pairs = read_feedback_file(args.file, catalog)  # every line checked before anything is written
-    auditor = load_auditor(settings)
     with open_store(settings) as store:
+        auditor = load_auditor(settings, store)
         result = import_feedback(
             store,
             [(p["text"], p["label"]) for p in pairs],
@@ -181,7 +182,17 @@ def cmd_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
     with open_store(settings) as store:
         items = store.feedback.accepted()
     for i in items:
-        print(_jsonl({"text": i.text, "label": i.label, "id": i.id, "source": i.source, "created_at": i.created_at}))
+        print(
+            _jsonl(
+                {
+                    "text": i.text,
+                    "label": i.label,
+                    "id": i.id,
+                    "source": i.source,
+                    "created_at": i.created_at.isoformat(),
+                }
+            )
+        )
     return 0
 
 
@@ -201,7 +212,7 @@ def _review(store: Store, feedback_id: int, *, accept: bool) -> None:
 
 
 def _ask(item: FeedbackItem) -> str:
-    print(f"\n#{item.id} from {item.user_id or '?'} via {item.source} at {item.created_at}")
+    print(f"\n#{item.id} from {item.user_id or '?'} via {item.source} at {shown(item.created_at)}")
     print(f"  text:      {item.text}")
     print(f"  predicted: {item.predicted_label or '-'}")
     print(f"  label:     {item.label}")

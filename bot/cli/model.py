@@ -10,15 +10,17 @@ from typing import Any
 
 from bot.cli.common import json_lines, one_line, open_store
 from bot.errors import GateRejectedError
+from bot.services.model_store import current_classifier, model_change_lock, open_model_store
 from bot.services.retrain import retrain
 from bot.services.retrain_report import format_report
-from bot.settings import Settings
+from bot.settings import MODEL_STORE_DATABASE, Settings
 from bot.slack.texts import percent
 from model.artifacts import ModelStore
 from model.catalog import load_catalog
 from model.classifier import Classifier
-from model.errors import InputError, ModelFormatError
+from model.errors import ArtifactError, InputError, ModelFormatError
 from model.language import detect_language
+from model.version_store import VersionStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,25 +41,60 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def load_classifier(settings: Settings, path: Path | None = None) -> Classifier:
-    """The classifier at `path`, or the current one under the configured model directory."""
-    return Classifier.load(path or settings.model_dir, key=settings.model_key)
+    """The classifier at `path` (a model root or version directory), or the current one of the model store."""
+    if path is not None:
+        return Classifier.load(path, key=settings.model_key)
+    with open_store(settings) as db:
+        return current_classifier(settings, db)
+
+
+def _current_loads(model_store: VersionStore) -> bool:
+    """True when the store has a current model that loads; a broken one fails loudly, not papered over."""
+    if model_store.current_version() is None:
+        return False
+    try:
+        Classifier.from_store(model_store)
+    except ModelFormatError as exc:
+        # Saved by an older scope-bot: it is not broken, just unreadable now; a new one replaces it.
+        print(f"{exc}: training a new one", flush=True)
+        return False
+    return True
+
+
+def _publish_local_model(settings: Settings, model_store: VersionStore) -> str | None:
+    """Models in the database, none current yet: publish the current model of SCOPE_BOT_MODEL_DIR (the one the
+    image was built with), so the first start needs no training. None when there is none that verifies."""
+    files = ModelStore(settings.model_dir, key=settings.model_key)
+    if settings.model_store != MODEL_STORE_DATABASE:
+        return None
+    try:
+        version = files.current_version()
+        if version is None:
+            return None
+        if not model_store.has(version):
+            model_store.copy_from(files, version)
+        model_store.promote(version)
+    except ArtifactError as exc:
+        print(f"not publishing the model in {settings.model_dir} ({exc}): training a new one", flush=True)
+        return None
+    return version
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     """Train on training_data/ + accepted feedback, save a new version, make it current if it passes the gate
     (or with --force); GateRejectedError otherwise, with the candidate kept for inspection."""
-    store = ModelStore(settings.model_dir, key=settings.model_key)
-    if args.if_missing and store.current_version():
-        try:
-            Classifier.load(settings.model_dir)  # a broken current model must fail loudly, not be papered over
-        except ModelFormatError as exc:
-            # Saved by an older scope-bot: it is not broken, just unreadable now; a new one replaces it.
-            print(f"{exc}: training a new one", flush=True)
-        else:
-            print(f"model {store.current_version()} is current; nothing to train")
-            return 0
-    # The same run as the nightly retrain (lock, data, gate, saving), with the CV search unless --no-tune.
     with open_store(settings) as db:
+        model_store = open_model_store(settings, db)
+        if args.if_missing:
+            if _current_loads(model_store):
+                print(f"model {model_store.current_version()} is current; nothing to train")
+                return 0
+            with model_change_lock(settings, db, action="publishing the first model"):
+                published = None if model_store.current_version() else _publish_local_model(settings, model_store)
+            if published:
+                print(f"model {published} from {settings.model_dir} is current in {model_store.location}")
+                return 0
+        # The same run as the nightly retrain (lock, data, gate, saving), with the CV search unless --no-tune.
         report = retrain(
             settings=settings,
             store=db,

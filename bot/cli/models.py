@@ -6,9 +6,9 @@ import argparse
 import json
 from dataclasses import asdict, dataclass
 
-from bot.services.model_lock import model_change_lock
+from bot.cli.common import open_store
+from bot.services.model_store import model_change_lock, open_model_store
 from bot.settings import Settings
-from model.artifacts import ModelStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,10 +49,12 @@ def _pct(value: float | None) -> str:
 
 def cmd_models_list(args: argparse.Namespace, settings: Settings) -> int:
     """List model versions with their figures; * marks current."""
-    model_store = ModelStore(settings.model_dir, key=settings.model_key)
-    current = model_store.current_version()
+    with open_store(settings) as db:
+        model_store = open_model_store(settings, db)
+        current = model_store.current_version()
+        manifests = model_store.versions()
     rows = []
-    for m in model_store.versions():
+    for m in manifests:
         gate = m.notes.get("gate") or {}
         rows.append(
             VersionRow(
@@ -69,7 +71,7 @@ def cmd_models_list(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps([asdict(r) for r in rows]))
         return 0
     if not rows:
-        print(f"no model versions in {model_store.versions_dir}")
+        print(f"no model versions in {model_store.location}")
         return 0
     print(f"  {'version':24} {'created_at':25} {'verdict':>8} {'label':>7}  {'gate':8} parent")
     for r in rows:
@@ -82,9 +84,9 @@ def cmd_models_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_models_promote(args: argparse.Namespace, settings: Settings) -> int:
     """Make VERSION current after checking it loads."""
-    model_store = ModelStore(settings.model_dir, key=settings.model_key)
-    before = model_store.current_version()
-    with model_change_lock(settings.model_dir, action="a promotion"):
+    with open_store(settings) as db, model_change_lock(settings, db, action="a promotion"):
+        model_store = open_model_store(settings, db)
+        before = model_store.current_version()
         model_store.promote(args.version)
     print(f"model {args.version} is current (was {before or 'none'})")
     return 0
@@ -92,9 +94,9 @@ def cmd_models_promote(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_models_rollback(args: argparse.Namespace, settings: Settings) -> int:
     """Make the previously current version current again."""
-    model_store = ModelStore(settings.model_dir, key=settings.model_key)
-    before = model_store.current_version()
-    with model_change_lock(settings.model_dir, action="a rollback"):
+    with open_store(settings) as db, model_change_lock(settings, db, action="a rollback"):
+        model_store = open_model_store(settings, db)
+        before = model_store.current_version()
         previous = model_store.rollback()
     print(f"rolled back: model {previous} is current (was {before})")
     return 0

@@ -8,6 +8,7 @@ from dataclasses import asdict
 
 from bot.cli.common import open_store
 from bot.db.outbox import DONE, FAILED, PARKED, PENDING
+from bot.db.timestamps import json_ready, shown
 from bot.errors import ValidationError
 from bot.settings import Settings
 
@@ -34,15 +35,15 @@ def cmd_outbox_list(args: argparse.Namespace, settings: Settings) -> int:
     with open_store(settings) as store:
         entries = store.outbox.entries(states=args.state or (PENDING, PARKED, FAILED))
     if args.json:
-        print(json.dumps([asdict(e) for e in entries], ensure_ascii=False))
+        print(json.dumps([json_ready(asdict(e)) for e in entries], ensure_ascii=False))
         return 0
     if not entries:
         print("no queued Slack calls")
         return 0
-    print(f"{'id':>6} {'state':8} {'attempts':>8} {'purpose':22} {'next attempt':33} last error")
+    print(f"{'id':>6} {'state':8} {'attempts':>8} {'purpose':22} {'next attempt':25} last error")
     for e in entries:
         error = " ".join((e.last_error or "-").split())[:60]
-        print(f"{e.id:>6} {e.state:8} {e.attempts:>8} {e.purpose:22} {e.next_attempt_at:33} {error}")
+        print(f"{e.id:>6} {e.state:8} {e.attempts:>8} {e.purpose:22} {shown(e.next_attempt_at):25} {error}")
     return 0
 
 

@@ -10,6 +10,7 @@ from dataclasses import asdict
 from bot.cli.common import CLI_USER, one_line, open_store
 from bot.db import QUOTE_STATUSES, Store
 from bot.db.outbox import FAILED, PENDING
+from bot.db.timestamps import json_ready, shown
 from bot.services.quotes import DECISIONS, QUOTE_PURPOSES, QuoteDecision, quote_summary, set_quote_status
 from bot.settings import Settings
 from model.catalog import load_catalog
@@ -53,7 +54,7 @@ def cmd_quotes_list(args: argparse.Namespace, settings: Settings) -> int:
     for q in quotes:
         s = quote_summary(q)
         print(
-            f"{s['ref']:13} {s['created_at']:25} {s['status']:11} {s['product']:9} {s['requester_id']:12} "
+            f"{s['ref']:13} {shown(s['created_at']):25} {s['status']:11} {s['product']:9} {s['requester_id']:12} "
             f"{one_line(q.what, 60)}"
         )
     return 0
@@ -65,13 +66,13 @@ def cmd_quotes_show(args: argparse.Namespace, settings: Settings) -> int:
         quote = store.quotes.get(args.ref)
         history = store.quotes.history(quote.id)
     if args.json:
-        print(json.dumps({**quote.to_dict(), "history": [asdict(h) for h in history]}, ensure_ascii=False))
+        print(json.dumps({**quote.to_dict(), "history": [json_ready(asdict(h)) for h in history]}, ensure_ascii=False))
         return 0
     for key, value in quote.to_dict().items():
         print(f"{key:18} {value if value is not None else '-'}")
     print("history")
     for h in history:
-        print(f"  {h.at}  {h.status:11} {h.user_id or '-'}")
+        print(f"  {shown(h.at)}  {h.status:11} {h.user_id or '-'}")
     return 0
 
 

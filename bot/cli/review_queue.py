@@ -7,6 +7,7 @@ import argparse
 import os
 
 from bot.cli.common import CLI_USER, one_line, open_store
+from bot.db.timestamps import shown
 from bot.errors import ValidationError
 from bot.services.feedback import check_label
 from bot.services.feedback_audit import load_auditor
@@ -27,7 +28,7 @@ def _show(item: QueueItem, *, catalog: Catalog, position: str) -> None:
     if item.part is not None:
         said += f", asking about request {item.part + 1} (the least sure)"
     margin = "unknown" if item.margin is None else f"{item.margin:.2f}"
-    print(f"\n[{position}] verdict #{item.verdict_id} at {item.created_at} · margin {margin}")
+    print(f"\n[{position}] verdict #{item.verdict_id} at {shown(item.created_at)} · margin {margin}")
     print(f"  text:     {_printable(item.text)}")
     print(f"  bot said: {said}: {item.label}")
     for n, candidate in enumerate(item.candidates, start=1):
@@ -76,7 +77,7 @@ def cmd_review_uncertain(args: argparse.Namespace, settings: Settings) -> int:
         if not items:
             print(f"no uncertain messages to review in the last {args.days} day(s)")
             return 0
-        auditor = load_auditor(settings)
+        auditor = load_auditor(settings, store)
         answered = skipped = 0
         for n, item in enumerate(items, start=1):
             _show(item, catalog=catalog, position=f"{n}/{len(items)}")

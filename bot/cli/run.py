@@ -10,6 +10,7 @@ from bot.cli.shell import cmd_shell
 from bot.db import Store
 from bot.errors import ConfigError
 from bot.serve.live_model import LiveClassifier
+from bot.services.model_store import open_model_store
 from bot.settings import Settings, require_slack
 from bot.slack.preflight import BotIdentity, require_slack_works
 
@@ -38,10 +39,13 @@ def _preflight(settings: Settings, *, http: bool) -> BotIdentity:
     for check in checks:
         if not check.ok:
             print(f"scope-bot: warning: {check.detail}", file=sys.stderr)
-    model = LiveClassifier(settings.model_dir, key=settings.model_key)  # falls back if `current` does not load
+    store = Store.open(settings.db_url)
+    try:
+        model = LiveClassifier(open_model_store(settings, store))  # falls back if `current` does not load
+    finally:
+        store.close()
     if model.degraded:
         print(f"scope-bot: warning: {model.degraded}", file=sys.stderr)
-    Store.open(settings.db_url).close()
     return identity
 
 

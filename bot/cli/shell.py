@@ -10,6 +10,7 @@ from typing import TextIO
 from bot.cli.common import open_store
 from bot.db import Store
 from bot.errors import ValidationError
+from bot.services.model_store import current_classifier
 from bot.services.quotes import store_quote, validate_quote_form
 from bot.services.triage import Triage, triage_message
 from bot.settings import Settings
@@ -139,7 +140,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_shell(args: argparse.Namespace, settings: Settings) -> int:
     """The interactive local shell."""
-    classifier = Classifier.load(settings.model_dir, key=settings.model_key)
     with open_store(settings) as store:
+        classifier = current_classifier(settings, store)
         Shell(classifier=classifier, catalog=load_catalog(settings.catalog_path), store=store).run()
     return 0

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.compiler import compiles
 
 from bot.errors import StoreError
 
@@ -17,6 +21,7 @@ INSTALL_HINT = "pip install 'scope-bot[postgres]'"
 # serialization_failure, deadlock_detected: PostgreSQL gave up one transaction of a conflict; running it again works.
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 MIGRATION_LOCK = 0x5C0BE  # the key of this application's advisory lock around migrations (any fixed number)
+MODEL_CHANGE_LOCK = 0x5C0BF  # held while a process trains, promotes or rolls back models in the database
 
 
 def engine_url(url: str) -> sa.URL:
@@ -62,6 +67,23 @@ def locked_skipping_others(conn: Connection, query: sa.Select) -> sa.Select:
     return query
 
 
+class utc_day(sa.sql.functions.GenericFunction[str]):  # noqa: N801 (SQLAlchemy names functions in lower case)
+    """The UTC calendar day (YYYY-MM-DD) of a time column, as text on every database."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(utc_day, "sqlite")
+def _utc_day_sqlite(element: utc_day, compiler: Any, **kw: Any) -> str:
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 10)"  # the stored text is in UTC already
+
+
+@compiles(utc_day, "postgresql")
+def _utc_day_postgresql(element: utc_day, compiler: Any, **kw: Any) -> str:
+    return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+
+
 def retryable(exc: BaseException) -> bool:
     """True for an error that running the whole transaction again resolves (a serialization failure, a deadlock)."""
     if not isinstance(exc, DBAPIError):
@@ -74,3 +96,21 @@ def lock_migrations(conn: Connection) -> None:
     transaction. SQLite's first write already locks the file."""
     if conn.dialect.name == "postgresql":
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+
+
+@contextmanager
+def advisory_lock(engine: sa.Engine, key: int) -> Iterator[bool]:
+    """Try PostgreSQL's session-level advisory lock `key` on a connection of its own, held until the block ends;
+    yields whether it was taken (at once, no waiting). Yields True on other databases, which have none."""
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    with engine.connect() as conn:
+        taken = bool(conn.execute(sa.select(sa.func.pg_try_advisory_lock(key))).scalar())
+        conn.commit()
+        try:
+            yield taken
+        finally:
+            if taken:
+                conn.execute(sa.select(sa.func.pg_advisory_unlock(key)))
+                conn.commit()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,13 +14,13 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.db.runner import Runner
 from bot.db.schema import processed_events
-from bot.db.timestamps import iso, iso_ago, iso_in, iso_precise, utc_now
+from bot.db.timestamps import ago, from_now, utc_now
 
 
 @dataclass(frozen=True)
 class InboxEvent:
     key: str
-    received_at: str
+    received_at: datetime
     payload: dict[str, Any]
 
 
@@ -30,7 +31,7 @@ class Events:
     def receive(self, key: str, payload: Mapping[str, Any]) -> bool:
         """Store an event to be handled (one short INSERT, all an acknowledgement waits for); False if it was
         received before."""
-        row = {"event_key": key, "received_at": iso_precise(utc_now()), "payload": json.dumps(payload)}
+        row = {"event_key": key, "received_at": utc_now(), "payload": json.dumps(payload)}
         try:
             self._run(lambda c: c.execute(processed_events.insert().values(**row)))
         except IntegrityError:
@@ -43,7 +44,7 @@ class Events:
         update = (
             processed_events.update()
             .where(processed_events.c.event_key == key, processed_events.c.handled_at.is_(None))
-            .values(handled_at=iso(utc_now()))
+            .values(handled_at=utc_now())
         )
         return bool(self._run(lambda c: c.execute(update).rowcount))
 
@@ -54,7 +55,7 @@ class Events:
             .where(
                 processed_events.c.handled_at.is_(None),
                 processed_events.c.payload.is_not(None),
-                processed_events.c.received_at < iso_in(seconds=-older_than_seconds),
+                processed_events.c.received_at < from_now(seconds=-older_than_seconds),
             )
             .order_by(processed_events.c.received_at)
             .limit(limit)
@@ -71,14 +72,14 @@ class Events:
             .where(
                 processed_events.c.handled_at.is_(None),
                 processed_events.c.payload.is_not(None),
-                processed_events.c.received_at < iso_in(seconds=-older_than_seconds),
+                processed_events.c.received_at < from_now(seconds=-older_than_seconds),
             )
         )
         return self._run(lambda c: c.execute(query).scalar_one())
 
     def prune(self, *, older_than_days: float = 7) -> int:
         """Forget events older than `older_than_days` (Slack retries within minutes); returns how many."""
-        cutoff = iso_ago(days=older_than_days)
+        cutoff = ago(days=older_than_days)
         return self._run(
             lambda c: c.execute(processed_events.delete().where(processed_events.c.received_at < cutoff)).rowcount
         )

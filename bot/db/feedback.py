@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from itertools import islice
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.db.runner import Runner, inserted_id
 from bot.db.schema import feedback
-from bot.db.timestamps import iso, utc_now
+from bot.db.timestamps import json_ready, utc_now
 from bot.errors import NotFoundError, StoreError
 
 FEEDBACK_STATUSES = ("pending", "accepted", "discarded")
@@ -25,7 +26,7 @@ FEEDBACK_BATCH_ROWS = 1000
 @dataclass(frozen=True)
 class FeedbackItem:
     id: int
-    created_at: str
+    created_at: datetime
     text: str
     predicted_label: str | None
     label: str
@@ -33,10 +34,10 @@ class FeedbackItem:
     user_id: str | None
     status: str
     reviewed_by: str | None
-    reviewed_at: str | None = None
+    reviewed_at: datetime | None = None
     flag_reason: str | None = None  # set: the audit held it for review (it contradicted a confident prediction)
     discarded_by: str | None = None
-    discarded_at: str | None = None
+    discarded_at: datetime | None = None
 
     @property
     def flagged(self) -> bool:
@@ -45,7 +46,7 @@ class FeedbackItem:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for `feedback list --json`."""
-        return {**self.__dict__, "flagged": self.flagged}
+        return json_ready({**self.__dict__, "flagged": self.flagged})
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,12 @@ class AcceptedFeedback:
     source: str
     user_id: str | None = None
     reviewed_by: str | None = None
-    reviewed_at: str | None = None  # default: the time of the import
+    reviewed_at: datetime | None = None  # default: the time of the import
     predicted_label: str | None = None  # what the current model said when it was audited
     flag_reason: str | None = None
 
 
-def _import_row(item: AcceptedFeedback, now: str) -> dict[str, Any]:
+def _import_row(item: AcceptedFeedback, now: datetime) -> dict[str, Any]:
     row = {**item.__dict__, "created_at": now, "status": "accepted", "reviewed_at": item.reviewed_at or now}
     if item.flag_reason:
         row.update(status="pending", reviewed_by=None, reviewed_at=None)
@@ -98,7 +99,7 @@ class Feedback:
         """Store one feedback item; (item, created). A repeated dedupe_key returns the stored item."""
         if status not in FEEDBACK_STATUSES:
             raise StoreError(f"unknown feedback status {status!r}")
-        now = iso(utc_now())
+        now = utc_now()
         values = {
             "created_at": now,
             "text": text,
@@ -125,7 +126,7 @@ class Feedback:
 
         A failure stops the import after the batches already committed: check the items before (the CLI does).
         """
-        now = iso(utc_now())
+        now = utc_now()
         rows = (_import_row(item, now) for item in items)
         count = 0
         while batch := list(islice(rows, FEEDBACK_BATCH_ROWS)):
@@ -158,7 +159,7 @@ class Feedback:
 
     def review(self, feedback_id: int, *, accept: bool, reviewer: str) -> tuple[FeedbackItem, bool]:
         """Accept or discard a pending item; (item, changed). Already reviewed items stay as they are."""
-        now = iso(utc_now())
+        now = utc_now()
         values = {"status": "accepted" if accept else "discarded", "reviewed_by": reviewer, "reviewed_at": now}
         if not accept:
             values.update(discarded_by=reviewer, discarded_at=now)
@@ -176,7 +177,7 @@ class Feedback:
         update = (
             feedback.update()
             .where(feedback.c.id == feedback_id, feedback.c.status.in_(("accepted", "pending")))
-            .values(status="discarded", discarded_by=by, discarded_at=iso(utc_now()))
+            .values(status="discarded", discarded_by=by, discarded_at=utc_now())
         )
         changed = self._run(lambda c: c.execute(update).rowcount == 1)
         return self.get(feedback_id), changed

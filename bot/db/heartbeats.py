@@ -6,7 +6,7 @@ from sqlalchemy.engine import Connection
 
 from bot.db.runner import Runner
 from bot.db.schema import heartbeats
-from bot.db.timestamps import iso_precise, utc_now
+from bot.db.timestamps import utc_now
 
 
 class Heartbeats:
@@ -15,7 +15,7 @@ class Heartbeats:
 
     def beat(self, worker: str) -> None:
         """Write `worker`'s heartbeat now (StoreError when the database cannot be written, e.g. a full disk)."""
-        at = iso_precise(utc_now())
+        at = utc_now()
 
         def work(conn: Connection) -> None:
             updated = conn.execute(heartbeats.update().where(heartbeats.c.worker == worker).values(at=at)).rowcount

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from bot.db import schema
 from bot.db.dialects import lock_migrations
-from bot.db.timestamps import iso, utc_now
+from bot.db.timestamps import UtcDateTime, utc_now
 from bot.errors import StoreError
 
 
@@ -58,6 +58,46 @@ def steps(*parts: Callable[[Connection], None]) -> Callable[[Connection], None]:
     return apply
 
 
+# The tables migration 7 found: their times were ISO text, of two widths (whole seconds and microseconds).
+_TIMED_BEFORE_7 = (
+    "schema_migrations",
+    "processed_events",
+    "verdicts",
+    "quote_requests",
+    "quote_status_log",
+    "feedback",
+    "queue_decisions",
+    "outbox",
+    "heartbeats",
+)
+_SECONDS_ONLY = len("2026-12-01T12:00:00+00:00")
+
+
+def times_as_timestamps(conn: Connection) -> None:
+    """PostgreSQL: every time column becomes `timestamp with time zone` (the text parses as one). SQLite keeps text,
+    but whole-second values get their microseconds, so every value has one width and text order is time order."""
+    for table_name in _TIMED_BEFORE_7:
+        table = schema.metadata.tables[table_name]
+        for column in table.columns:
+            if not isinstance(column.type, UtcDateTime):
+                continue
+            if conn.dialect.name == "postgresql":
+                conn.execute(
+                    sa.text(
+                        f"ALTER TABLE {table.name} ALTER COLUMN {column.name} TYPE timestamp with time zone "
+                        f"USING {column.name}::timestamp with time zone"
+                    )
+                )
+            else:
+                conn.execute(
+                    sa.text(
+                        f"UPDATE {table.name} SET {column.name} = "
+                        f"substr({column.name}, 1, 19) || '.000000' || substr({column.name}, 20) "
+                        f"WHERE length({column.name}) = {_SECONDS_ONLY}"
+                    )
+                )
+
+
 def _index(table: sa.Table, name: str) -> sa.Index:
     return next(index for index in table.indexes if index.name == name)
 
@@ -89,6 +129,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         "verdicts: the margin and the runner-up rows; the review queue's decisions",
         steps(add_columns(schema.verdicts, "margin", "alternatives"), create(schema.queue_decisions)),
     ),
+    Migration(7, "times: timestamp with time zone on PostgreSQL, fixed-width text on SQLite", times_as_timestamps),
+    Migration(8, "model versions published through the database", create(schema.model_versions, schema.model_current)),
 )
 
 
@@ -114,8 +156,6 @@ def migrate(conn: Connection, migrations: tuple[Migration, ...] = MIGRATIONS) ->
             migration.apply(conn)
     for migration in pending:
         conn.execute(
-            schema.schema_migrations.insert().values(
-                id=migration.number, name=migration.name, applied_at=iso(utc_now())
-            )
+            schema.schema_migrations.insert().values(id=migration.number, name=migration.name, applied_at=utc_now())
         )
     return [m.number for m in pending]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +26,7 @@ from bot.db.outbox_rows import (
 )
 from bot.db.runner import Runner, inserted_id
 from bot.db.schema import outbox
-from bot.db.timestamps import iso, iso_in, iso_precise, utc_now
+from bot.db.timestamps import from_now, utc_now
 
 __all__ = ["DONE", "ERROR_CHARS", "FAILED", "PARKED", "PENDING", "Outbox", "OutboxCall", "OutboxEntry", "OutboxItem"]
 
@@ -38,7 +39,7 @@ def _lease(conn: Connection, query: sa.Select, *, lease_seconds: float) -> Outbo
     won = conn.execute(
         outbox.update()
         .where(outbox.c.id == r.id, outbox.c.next_attempt_at == r.next_attempt_at, *undelivered())
-        .values(next_attempt_at=iso_in(seconds=lease_seconds), attempted_at=iso_precise(utc_now()))
+        .values(next_attempt_at=from_now(seconds=lease_seconds), attempted_at=utc_now())
     ).rowcount
     if not won:
         return None
@@ -72,8 +73,8 @@ class Outbox:
     def enqueue_claimed(self, call: OutboxCall, *, lease_seconds: float, purpose_id: int | None = None) -> OutboxItem:
         """Queue one call already claimed (leased and marked attempted) by its caller, who sends it next: one write
         fewer than enqueue and claim."""
-        row = {**new_row(call, purpose_id), "next_attempt_at": iso_in(seconds=lease_seconds)}
-        row["attempted_at"] = iso_precise(utc_now())
+        row = {**new_row(call, purpose_id), "next_attempt_at": from_now(seconds=lease_seconds)}
+        row["attempted_at"] = utc_now()
         item_id = self._run(lambda c: inserted_id(c.execute(outbox.insert().values(**row))))
         return OutboxItem(
             id=item_id,
@@ -95,9 +96,7 @@ class Outbox:
         wins; on PostgreSQL the row is locked too). None if it is not due, delivered, or claimed by someone else.
         """
         now = utc_now()
-        query = outbox.select().where(
-            outbox.c.id == item_id, *undelivered(), outbox.c.next_attempt_at <= iso_precise(now)
-        )
+        query = outbox.select().where(outbox.c.id == item_id, *undelivered(), outbox.c.next_attempt_at <= now)
         return self._run(lambda c: _lease(c, locked_skipping_others(c, query), lease_seconds=lease_seconds))
 
     def claim_next(
@@ -116,7 +115,7 @@ class Outbox:
         """
         query = (
             outbox.select()
-            .where(*undelivered(), outbox.c.next_attempt_at <= iso_precise(utc_now()))
+            .where(*undelivered(), outbox.c.next_attempt_at <= utc_now())
             .order_by(outbox.c.next_attempt_at, outbox.c.id)
         )
         if purpose_id is not None:
@@ -143,7 +142,7 @@ class Outbox:
 
     def done(self, item_id: int) -> None:
         """Mark a call as delivered."""
-        self._update(item_id, done_at=iso(utc_now()))
+        self._update(item_id, done_at=utc_now())
 
     def not_sent(self, item_id: int, *, error: str, retry_in: float, count_attempt: bool = True) -> None:
         """Slack refused the call, so nothing was posted: try again in `retry_in` seconds (count_attempt=False
@@ -152,7 +151,7 @@ class Outbox:
             item_id,
             attempts=outbox.c.attempts + 1 if count_attempt else outbox.c.attempts,
             last_error=error[:ERROR_CHARS],
-            next_attempt_at=iso_in(seconds=retry_in),
+            next_attempt_at=from_now(seconds=retry_in),
             attempted_at=None,
         )
 
@@ -162,12 +161,12 @@ class Outbox:
             item_id,
             attempts=outbox.c.attempts + 1,
             last_error=error[:ERROR_CHARS],
-            next_attempt_at=iso_in(seconds=retry_in),
+            next_attempt_at=from_now(seconds=retry_in),
         )
 
-    def defer(self, item_id: int, *, seconds: float, unconfirmed_since: str | None) -> None:
+    def defer(self, item_id: int, *, seconds: float, unconfirmed_since: datetime | None) -> None:
         """Hand a claimed call back untried, due in `seconds` (pacing), keeping what is known of earlier sends."""
-        self._update(item_id, next_attempt_at=iso_in(seconds=seconds), attempted_at=unconfirmed_since)
+        self._update(item_id, next_attempt_at=from_now(seconds=seconds), attempted_at=unconfirmed_since)
 
     def park(self, item_id: int, *, error: str, retry_in: float) -> None:
         """An auth or channel error: keep the call, retry it in `retry_in` seconds, and show it as parked."""
@@ -175,8 +174,8 @@ class Outbox:
             item_id,
             attempts=outbox.c.attempts + 1,
             last_error=error[:ERROR_CHARS],
-            next_attempt_at=iso_in(seconds=retry_in),
-            parked_at=sa.func.coalesce(outbox.c.parked_at, iso(utc_now())),
+            next_attempt_at=from_now(seconds=retry_in),
+            parked_at=sa.func.coalesce(outbox.c.parked_at, utc_now()),
             attempted_at=None,
         )
 
@@ -186,7 +185,7 @@ class Outbox:
             item_id,
             attempts=outbox.c.attempts + 1,
             last_error=error[:ERROR_CHARS],
-            failed_at=iso(utc_now()),
+            failed_at=utc_now(),
             attempted_at=None,
         )
 
@@ -197,7 +196,7 @@ class Outbox:
         )
         if item_ids is not None:
             query = query.where(outbox.c.id.in_(list(item_ids)))
-        query = query.values(parked_at=None, failed_at=None, attempts=0, next_attempt_at=iso_precise(utc_now()))
+        query = query.values(parked_at=None, failed_at=None, attempts=0, next_attempt_at=utc_now())
         return self._run(lambda c: c.execute(query).rowcount)
 
     def entries(self, *, states: Collection[str], purposes: Collection[str] | None = None) -> list[OutboxEntry]:

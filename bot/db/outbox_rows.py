@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from bot.db.schema import outbox
-from bot.db.timestamps import iso, iso_precise, utc_now
+from bot.db.timestamps import utc_now
 
 ERROR_CHARS = 2000
 PENDING, PARKED, FAILED, DONE = "pending", "parked", "failed", "done"
@@ -37,7 +38,7 @@ class OutboxItem:
     purpose: str
     purpose_id: int | None
     attempts: int
-    unconfirmed_since: str | None = None
+    unconfirmed_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -45,27 +46,27 @@ class OutboxEntry:
     """A queued call as `scope-bot outbox list` and App Home show it."""
 
     id: int
-    created_at: str
+    created_at: datetime
     method: str
     purpose: str
     purpose_id: int | None
     attempts: int
     state: str  # pending | parked | failed | done
     last_error: str | None
-    next_attempt_at: str
+    next_attempt_at: datetime
 
 
 def new_row(call: OutboxCall, purpose_id: int | None) -> dict[str, Any]:
     """The row of a call queued now, due at once."""
     now = utc_now()
     return {
-        "created_at": iso(now),
+        "created_at": now,
         "method": call.method,
         "payload": json.dumps(call.payload),
         "purpose": call.purpose,
         "purpose_id": purpose_id,
         "attempts": 0,
-        "next_attempt_at": iso_precise(now),
+        "next_attempt_at": now,
         "dedupe_key": call.dedupe_key,
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from bot.db.runner import Runner, inserted_id
 from bot.db.schema import quote_requests, quote_status_log
-from bot.db.timestamps import iso, iso_ago, utc_now
+from bot.db.timestamps import ago, json_ready, utc_now
 from bot.errors import NotFoundError, StoreError
 
 # "accepted": the customer accepted the quote (paid work); "declined": staff found it not feasible, or the
@@ -22,8 +23,8 @@ QUOTE_STATUSES = ("new", "feasible", "quote_sent", "accepted", "declined")
 class QuoteRequest:
     id: int
     ref: str
-    created_at: str
-    updated_at: str
+    created_at: datetime
+    updated_at: datetime
     status: str
     requester_id: str
     origin_channel_id: str | None
@@ -40,7 +41,7 @@ class QuoteRequest:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for `quotes list --json`."""
-        return dict(self.__dict__)
+        return json_ready(self.__dict__)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class NewQuote:
 
 @dataclass(frozen=True)
 class StatusChange:
-    at: str
+    at: datetime
     status: str
     user_id: str | None
 
@@ -107,14 +108,14 @@ class Quotes:
             values = {
                 **quote.__dict__,
                 "ref": _next_ref(conn, now.year),
-                "created_at": iso(now),
-                "updated_at": iso(now),
+                "created_at": now,
+                "updated_at": now,
                 "status": "new",
                 "submission_key": submission_key,
             }
             new_id = inserted_id(conn.execute(quote_requests.insert().values(**values)))
             conn.execute(
-                quote_status_log.insert().values(quote_id=new_id, at=iso(now), status="new", user_id=quote.requester_id)
+                quote_status_log.insert().values(quote_id=new_id, at=now, status="new", user_id=quote.requester_id)
             )
             return _quote(conn.execute(quote_requests.select().where(quote_requests.c.id == new_id)).one()), True
 
@@ -134,15 +135,13 @@ class Quotes:
         if status:
             query = query.where(quote_requests.c.status == status)
         if days is not None:
-            query = query.where(quote_requests.c.created_at >= iso_ago(days=days))
+            query = query.where(quote_requests.c.created_at >= ago(days=days))
         return self._run(lambda c: [_quote(r) for r in c.execute(query)])
 
     def count(self, *, days: int) -> int:
         """How many quote requests arrived in the last `days` days."""
         query = (
-            sa.select(sa.func.count())
-            .select_from(quote_requests)
-            .where(quote_requests.c.created_at >= iso_ago(days=days))
+            sa.select(sa.func.count()).select_from(quote_requests).where(quote_requests.c.created_at >= ago(days=days))
         )
         return self._run(lambda c: c.execute(query).scalar_one())
 
@@ -173,7 +172,7 @@ class Quotes:
         if status == "new":
             raise StoreError("a quote request is never set back to 'new'")
         key = ref.strip().upper()
-        now = iso(utc_now())
+        now = utc_now()
 
         def work(conn: Connection) -> tuple[QuoteRequest, bool]:
             quote_id = conn.execute(sa.select(quote_requests.c.id).where(quote_requests.c.ref == key)).scalar()

@@ -1,15 +1,17 @@
 """Read-only figures for the weekly scope report: verdicts, quote requests and feedback of a time window.
 
-Every window is [start, end) of ISO 8601 UTC text (bot.db.timestamps), compared as text like everywhere else.
+Every window is [start, end) of aware UTC datetimes (bot.db.timestamps).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 
+from bot.db.dialects import utc_day
 from bot.db.runner import Runner
 from bot.db.schema import feedback, quote_requests, quote_status_log, verdicts
 
@@ -52,7 +54,7 @@ class ReviewCounts:
     discarded: int  # reviewed in the window and discarded now
 
 
-def _in(column: sa.ColumnElement[str], start: str, end: str) -> sa.ColumnElement[bool]:
+def _in(column: sa.ColumnElement[datetime], start: datetime, end: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(column >= start, column < end)
 
 
@@ -60,9 +62,9 @@ class Reporting:
     def __init__(self, run: Runner):
         self._run = run
 
-    def verdicts_per_day(self, *, start: str, end: str) -> list[tuple[str, str, int]]:
+    def verdicts_per_day(self, *, start: datetime, end: datetime) -> list[tuple[str, str, int]]:
         """(UTC day YYYY-MM-DD, verdict, messages) of the window, by day then verdict."""
-        day = sa.func.substr(verdicts.c.created_at, 1, 10).label("day")
+        day = utc_day(verdicts.c.created_at).label("day")
         query = (
             sa.select(day, verdicts.c.verdict, sa.func.count())
             .where(_in(verdicts.c.created_at, start, end))
@@ -71,7 +73,7 @@ class Reporting:
         )
         return self._run(lambda c: [(d, v, n) for d, v, n in c.execute(query)])
 
-    def unsure_reasons(self, *, start: str, end: str) -> dict[str | None, int]:
+    def unsure_reasons(self, *, start: datetime, end: datetime) -> dict[str | None, int]:
         """reason -> messages answered unsure in the window (None: logged without a reason)."""
         query = (
             sa.select(verdicts.c.reason, sa.func.count())
@@ -80,7 +82,7 @@ class Reporting:
         )
         return self._run(lambda c: {r: n for r, n in c.execute(query)})
 
-    def requests(self, *, start: str, end: str) -> list[LoggedRequest]:
+    def requests(self, *, start: datetime, end: datetime) -> list[LoggedRequest]:
         """Every request answered in the window, oldest first: a mixed message counts once per part."""
         query = (
             sa.select(
@@ -109,7 +111,7 @@ class Reporting:
             )
         return found
 
-    def quote_funnel(self, *, start: str, end: str) -> list[QuoteCounts]:
+    def quote_funnel(self, *, start: datetime, end: datetime) -> list[QuoteCounts]:
         """Per detected row, the quote requests created in the window, how many got a quote, how many of those
         were accepted and how many were declined; rows without a detected label come as None. Ordered by label."""
         sent = (
@@ -138,7 +140,7 @@ class Reporting:
             ]
         )
 
-    def reviewed_feedback(self, *, start: str, end: str) -> ReviewCounts:
+    def reviewed_feedback(self, *, start: datetime, end: datetime) -> ReviewCounts:
         """What the review of feedback in the window says about the model (see ReviewCounts)."""
         accepted = feedback.c.status == "accepted"
         predicted = feedback.c.predicted_label.is_not(None)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from bot.db.timestamps import UtcDateTime
+
 metadata = sa.MetaData()
 
-# Times are ISO 8601 text in UTC (see bot.db.timestamps), so they sort and compare as text: byte by byte, which
-# on PostgreSQL takes the C collation (a linguistic one, such as en-US, puts "+" after ".": 12:00:00+00:00 would
-# come after 12:00:00.5+00:00).
-_TIME = sa.String(40).with_variant(sa.String(40, collation="C"), "postgresql")
+# Times: `timestamp with time zone` on PostgreSQL, fixed-width ISO 8601 text in UTC on SQLite (bot.db.timestamps);
+# aware UTC datetimes in Python either way.
+_TIME = UtcDateTime()
 _SLACK_ID = sa.String(40)
 _LABEL = sa.String(80).with_variant(sa.String(80, collation="C"), "postgresql")  # sorted as on SQLite
 
@@ -156,4 +157,25 @@ heartbeats = sa.Table(
     metadata,
     sa.Column("worker", sa.String(80), primary_key=True),
     sa.Column("at", _TIME, nullable=False),
+)
+
+# Model versions published through the database (the model store of several replicas, bot.db.model_versions): the
+# artifact bytes and the manifest that vouches for them, checked at load exactly as a version directory is.
+model_versions = sa.Table(
+    "model_versions",
+    metadata,
+    sa.Column("version", _LABEL, primary_key=True),
+    sa.Column("created_at", _TIME, nullable=False),  # the manifest's, which orders the versions
+    sa.Column("manifest", sa.Text, nullable=False),  # JSON, as manifest.json
+    sa.Column("artifact", sa.LargeBinary, nullable=False),  # the skops file
+)
+
+# `current`: one row, the version in use and the ones current before it (JSON list, newest first).
+model_current = sa.Table(
+    "model_current",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),  # always 1
+    sa.Column("version", _LABEL, sa.ForeignKey("model_versions.version"), nullable=False),
+    sa.Column("history", sa.Text, nullable=False),
+    sa.Column("updated_at", _TIME, nullable=False),
 )

@@ -16,6 +16,7 @@ from bot.db.events import Events
 from bot.db.feedback import Feedback
 from bot.db.heartbeats import Heartbeats
 from bot.db.migrations import migrate
+from bot.db.model_versions import ModelVersions
 from bot.db.outbox import Outbox
 from bot.db.quotes import Quotes
 from bot.db.reporting import Reporting
@@ -38,6 +39,7 @@ class Records:
         self.feedback = Feedback(run)
         self.outbox = Outbox(run)
         self.heartbeats = Heartbeats(run)
+        self.model_versions = ModelVersions(run)
         self.reporting = Reporting(run)  # read-only figures of the weekly report
 
     def after_commit(self, action: Callable[[], None]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from sqlalchemy.engine import Connection
 from bot.db.dialects import insert_new
 from bot.db.runner import Runner, inserted_id
 from bot.db.schema import feedback, queue_decisions, verdicts
-from bot.db.timestamps import iso, iso_ago, utc_now
+from bot.db.timestamps import UtcDateTime, ago, utc_now
 from bot.errors import NotFoundError, StoreError
 
 QUEUE_OUTCOMES = ("answered", "skipped")
@@ -43,7 +44,7 @@ class VerdictAlternative:
 @dataclass(frozen=True)
 class VerdictRecord:
     id: int
-    created_at: str
+    created_at: datetime
     source: str
     team_id: str | None
     channel_id: str | None
@@ -103,7 +104,7 @@ class QueueDecision:
     """What the review queue decided about a verdict: answered (with the feedback it became) or skipped."""
 
     verdict_id: int
-    decided_at: str
+    decided_at: datetime
     decided_by: str
     outcome: str  # answered | skipped
     label: str | None
@@ -130,7 +131,7 @@ class Verdicts:
     def log(self, verdict: NewVerdict) -> int:
         """Append one verdict the bot gave; returns its id."""
         values = {
-            "created_at": iso(utc_now()),
+            "created_at": utc_now(),
             **verdict.__dict__,
             "parts": json.dumps([asdict(p) for p in verdict.parts], ensure_ascii=False) if verdict.parts else None,
             "alternatives": _alternatives_json(verdict.alternatives),
@@ -148,7 +149,7 @@ class Verdicts:
         """verdict -> count over the last `days` days."""
         query = (
             sa.select(verdicts.c.verdict, sa.func.count())
-            .where(verdicts.c.created_at >= iso_ago(days=days))
+            .where(verdicts.c.created_at >= ago(days=days))
             .group_by(verdicts.c.verdict)
         )
         return self._run(lambda c: {v: n for v, n in c.execute(query)})
@@ -175,7 +176,7 @@ class Verdicts:
         latest = (
             sa.select(sa.func.max(verdicts.c.id))
             .where(
-                verdicts.c.created_at >= iso_ago(days=days),
+                verdicts.c.created_at >= ago(days=days),
                 verdicts.c.source.in_(sources),
                 sa.or_(
                     verdicts.c.verdict.in_(verdicts_in),
@@ -207,7 +208,7 @@ class Verdicts:
         taken = sa.exists().where(queue_decisions.c.verdict_id == verdict_id)
         source = sa.select(
             verdicts.c.id,
-            sa.literal(iso(utc_now()), sa.String),
+            sa.literal(utc_now(), UtcDateTime()),
             sa.literal(by, sa.String),
             sa.literal(outcome, sa.String),
             sa.literal(label, sa.String),

@@ -1,17 +1,17 @@
-"""A classifier that follows the model root's `current` pointer: hot reload without restart or failed request."""
+"""A classifier that follows the model store's `current` pointer: hot reload without restart or failed request."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
+from bot.errors import StoreError
 from bot.metrics import count_reload_failure, model_in_use
-from model.artifacts import ModelStore
 from model.classifier import Classifier
 from model.errors import ArtifactError, ModelNotFoundError
 from model.prediction import Prediction
+from model.version_store import VersionStore
 
 log = logging.getLogger(__name__)
 
@@ -24,15 +24,15 @@ class LiveClassifier:
     model that was serving keeps serving.
     """
 
-    def __init__(self, model_dir: Path, *, labels: Iterable[str] | None = None, key: bytes | None = None):
-        self.store = ModelStore(model_dir, key=key)
+    def __init__(self, store: VersionStore, *, labels: Iterable[str] | None = None):
+        self.store = store
         self.labels = frozenset(labels) if labels is not None else None
         self._lock = threading.Lock()
         self._failed_version: str | None = None
         # Why the model serving is not the one `current` names (None when it is): /healthz reports it.
         self.degraded: str | None = None
         try:
-            self._classifier = self._checked(Classifier.load(model_dir, key=key))
+            self._classifier = self._checked(Classifier.from_store(store))
         except ModelNotFoundError:
             raise
         except ArtifactError as exc:
@@ -50,7 +50,7 @@ class LiveClassifier:
         """A worker must come up even when `current` is damaged: serve the newest earlier version that verifies."""
         for version in self._fallback_candidates():
             try:
-                classifier = self._checked(Classifier.load(self.store.version_dir(version), key=self.store.key))
+                classifier = self._checked(Classifier.from_store(self.store, version))
             except ArtifactError as exc:
                 log.error("model fallback: version %s does not load either: %s", version, exc)
                 continue
@@ -105,7 +105,7 @@ class LiveClassifier:
         try:
             try:
                 wanted = self.store.current_version()
-            except ArtifactError as exc:
+            except (ArtifactError, StoreError) as exc:  # the database may be away for a moment: retried next time
                 log.error("model reload: cannot read current pointer: %s", exc)
                 count_reload_failure()
                 return False
@@ -115,7 +115,11 @@ class LiveClassifier:
             if wanted is None or wanted == self._failed_version:
                 return False
             try:
-                fresh = self._checked(Classifier.load(self.store.version_dir(wanted), key=self.store.key))
+                fresh = self._checked(Classifier.from_store(self.store, wanted))
+            except StoreError as exc:
+                count_reload_failure()
+                log.error("model reload: cannot read version %s, keeping %s: %s", wanted, self._classifier.version, exc)
+                return False
             except ArtifactError as exc:
                 self._failed_version = wanted
                 count_reload_failure()

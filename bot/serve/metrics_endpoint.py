@@ -11,18 +11,18 @@ from typing import Any
 from bot.db import Store
 from bot.errors import StoreError
 from bot.metrics import multiprocess_dir
-from model.artifacts import ModelStore
 from model.errors import ArtifactError
+from model.version_store import VersionStore
 
 log = logging.getLogger(__name__)
 DATABASE_UP, DATABASE_UP_HELP = "scope_bot_database_up", "Whether /metrics could read the database"
 
 
-def _last_retrain(model_store: ModelStore) -> tuple[str, str, float] | None:
+def _last_retrain(model_store: VersionStore) -> tuple[str, str, float] | None:
     """(version, promoted | forced | rejected, unix time) of the newest gated candidate, or None."""
     try:
         manifests = model_store.versions()
-    except (ArtifactError, OSError) as exc:
+    except (ArtifactError, StoreError, OSError) as exc:
         log.warning("metrics: cannot list model versions: %s", exc)
         return None
     for manifest in reversed(manifests):
@@ -41,7 +41,7 @@ def _last_retrain(model_store: ModelStore) -> tuple[str, str, float] | None:
 class StateCollector:
     """Gauges of shared state: quote requests by status, outbox rows, unanswered mentions, the last retrain."""
 
-    def __init__(self, store: Store, model_store: ModelStore):
+    def __init__(self, store: Store, model_store: VersionStore):
         self.store = store
         self.model_store = model_store
 

@@ -15,6 +15,7 @@ from bot.db import Store
 from bot.metrics import model_in_use
 from bot.serve.live_model import LiveClassifier
 from bot.serve.periodic import PeriodicTask
+from bot.services.model_store import open_model_store
 from bot.settings import Settings
 from bot.slack.announcements import make_outbox
 from bot.slack.app import bot_client, create_app, make_deps
@@ -104,7 +105,7 @@ def build_runtime(
     """
     store = Store.open(settings.db_url)
     catalog = load_catalog(settings.catalog_path)
-    classifier = LiveClassifier(settings.model_dir, labels=catalog.labels, key=settings.model_key)
+    classifier = LiveClassifier(open_model_store(settings, store), labels=catalog.labels)
     model_in_use(classifier.version)  # here, not in the preflight's check: that process serves nothing
     outbox = make_outbox(store, bot_client(settings, retries=False), settings=settings)
     deps = make_deps(settings, classifier, store, catalog=catalog, outbox=outbox, answer_inline=role == ONE_PROCESS)

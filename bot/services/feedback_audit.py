@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.db import Store
+from bot.services.model_store import current_classifier
 from bot.settings import Settings
 from model.catalog import IN_SCOPE, OUT_OF_SCOPE
 from model.classifier import Classifier
@@ -71,10 +73,10 @@ class Auditor:
         )
 
 
-def load_auditor(settings: Settings) -> Auditor | None:
+def load_auditor(settings: Settings, store: Store) -> Auditor | None:
     """An Auditor with the current model, or None when there is no model yet (nothing to audit against)."""
     try:
-        classifier = Classifier.load(settings.model_dir, key=settings.model_key)
+        classifier = current_classifier(settings, store)
     except (ModelNotFoundError, ModelFormatError):
         return None  # nothing a correction could contradict (an old-format model is replaced by the next train)
     return Auditor(classifier, min_confidence=settings.audit_confidence)

@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.db import Store
 from bot.db.reporting import LoggedRequest, QuoteCounts, ReviewCounts
-from bot.db.timestamps import iso
 from bot.errors import ValidationError
 from bot.services.report_groups import UncoveredGroup, group_uncovered
 from model.catalog import IN_SCOPE, MIXED, NOT_COVERED, OTHER_LABEL, OUT_OF_SCOPE, REASONS, UNSURE
@@ -118,12 +117,12 @@ class ScopeReport:
         )
 
 
-def report_window(*, end: date, days: int) -> tuple[str, str]:
-    """[start, end) as stored timestamps: `days` whole UTC days before `end`."""
+def report_window(*, end: date, days: int) -> tuple[datetime, datetime]:
+    """[start, end): `days` whole UTC days before `end`."""
     if not 1 <= days <= MAX_DAYS:
         raise ValidationError(f"--days must be between 1 and {MAX_DAYS}, not {days}")
     stop = datetime(end.year, end.month, end.day, tzinfo=UTC)
-    return iso(stop - timedelta(days=days)), iso(stop)
+    return stop - timedelta(days=days), stop
 
 
 def _per_day(rows: Sequence[tuple[str, str, int]], *, first: date, days: int) -> tuple[DayVolume, ...]:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from bot.db import Store
 from bot.services.feedback_audit import Auditor
 from bot.services.feedback_split import split_feedback
-from bot.services.model_lock import model_change_lock
+from bot.services.model_store import model_change_lock, open_model_store
 from bot.services.retrain_report import (
     CONTESTED_SET,
     DEV_SET,
@@ -20,7 +20,6 @@ from bot.services.retrain_report import (
     RetrainReport,
 )
 from bot.settings import Settings
-from model.artifacts import ModelStore
 from model.catalog import load_catalog
 from model.classifier import Classifier
 from model.data import Dataset, HardExample, dataset_from_pairs, load_dev_set, load_hard_set, load_training_dir
@@ -39,6 +38,7 @@ from model.gate import (
 )
 from model.metrics import Metrics
 from model.training import save_trained, train_model
+from model.version_store import VersionStore
 
 Progress = Callable[[str], None]
 # What the lock message says the refused run was (train: "not starting training").
@@ -59,9 +59,9 @@ def _measure(classifier: Classifier, data: Dataset, label_info: Mapping[str, Map
     return evaluate(classifier.classify_many(list(data.texts), explain=False), data.labels, label_info=label_info)
 
 
-def _load_current(model_store: ModelStore) -> Classifier | None:
+def _load_current(model_store: VersionStore) -> Classifier | None:
     try:
-        return Classifier.load(model_store.root, key=model_store.key)
+        return Classifier.from_store(model_store)
     except (ModelNotFoundError, ModelFormatError):
         # No model yet (or current points at a deleted version, or at one saved in a format this scope-bot no
         # longer reads): the candidate is judged on its own.
@@ -81,11 +81,11 @@ def retrain(
     """Train a candidate on YAML + accepted feedback, gate it against the current model, save it, maybe promote.
 
     Only one run at a time (RetrainLockedError otherwise). `promote` switches `current` (default
-    ModelStore.promote); a failure there leaves `current` as it was and the candidate saved. `tune` runs the
+    the model store's promote); a failure there leaves `current` as it was and the candidate saved. `tune` runs the
     cross-validated search (default: the current model's hyperparameters); `force` promotes whatever the gate
     says (the report still says it); `source` (retrain | train) is recorded in the manifest.
     """
-    with model_change_lock(settings.model_dir, action=_LOCK_ACTION.get(source, source)):
+    with model_change_lock(settings, store, action=_LOCK_ACTION.get(source, source)):
         return _retrain_locked(
             settings=settings, store=store, progress=progress, promote=promote, tune=tune, force=force, source=source
         )
@@ -208,7 +208,7 @@ def _retrain_locked(
     source: str,
 ) -> RetrainReport:
     started = time.monotonic()
-    model_store = ModelStore(settings.model_dir, key=settings.model_key)
+    model_store = open_model_store(settings, store)
     progress(f"loading catalog, training phrasings ({settings.train_dir}) and dev set ({settings.dev_path})")
     catalog = load_catalog(settings.catalog_path)
     yaml_train = load_training_dir(settings.train_dir, catalog)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.db import FeedbackItem, QueueDecision, Records, Store, Tx, VerdictRecord
 from bot.errors import NotFoundError, ValidationError
@@ -35,7 +36,7 @@ class QueueItem:
     """One message of the review queue, and what is asked about it."""
 
     verdict_id: int
-    created_at: str
+    created_at: datetime
     text: str  # what is asked about: the message, or for a mixed message its least sure part
     part: int | None  # that part's index
     verdict: str  # the bot's verdict on the whole message

@@ -4,7 +4,6 @@ Slack (a crash, a timeout), the channel's recent history is searched for that id
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -45,7 +44,7 @@ def find_posted(client: WebClient, item: OutboxItem) -> dict[str, Any] | None:
     if since is None:
         return None
     channel = _conversation(client, str(item.payload["channel"]))
-    oldest = f"{datetime.fromisoformat(since).timestamp() - LOOKBACK_SECONDS:.6f}"
+    oldest = f"{since.timestamp() - LOOKBACK_SECONDS:.6f}"
     thread_ts = item.payload.get("thread_ts")
     cursor = None
     for _ in range(MAX_PAGES):

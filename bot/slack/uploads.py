@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -79,7 +78,7 @@ def find_uploaded(client: WebClient, item: OutboxItem) -> dict[str, Any] | None:
         return None
     channel = str(item.payload["channel"])
     name = tagged_filename(str(item.payload.get("filename") or ""), item.id)
-    oldest = f"{datetime.fromisoformat(since).timestamp() - LOOKBACK_SECONDS:.6f}"
+    oldest = f"{since.timestamp() - LOOKBACK_SECONDS:.6f}"
     cursor = None
     for _ in range(MAX_PAGES):
         args: dict[str, Any] = {"channel": channel, "oldest": oldest, "limit": 200}

@@ -31,6 +31,16 @@ def test_db_path_becomes_a_sqlite_url_and_urls_pass_through(tmp_path):
     )
 
 
+def test_models_are_files_with_sqlite_and_rows_with_postgresql_unless_chosen(tmp_path):
+    def model_store(**env: str) -> str:
+        return load_settings(env, env_file=tmp_path / "no").model_store
+
+    assert model_store() == model_store(SCOPE_BOT_DB=str(tmp_path / "x.db")) == "files"
+    assert model_store(SCOPE_BOT_DB="postgresql://bot@db/scope") == "database"
+    assert model_store(SCOPE_BOT_DB="postgresql://bot@db/scope", SCOPE_BOT_MODEL_STORE="Files") == "files"
+    assert model_store(SCOPE_BOT_MODEL_STORE="database") == "database"
+
+
 @pytest.mark.parametrize(
     "env, variable",
     [
@@ -42,6 +52,7 @@ def test_db_path_becomes_a_sqlite_url_and_urls_pass_through(tmp_path):
         ({"PORT": "http"}, "PORT"),
         ({"SCOPE_BOT_METRICS_PORT": "0"}, "SCOPE_BOT_METRICS_PORT"),
         ({"SCOPE_BOT_LOG_FORMAT": "xml"}, "SCOPE_BOT_LOG_FORMAT"),
+        ({"SCOPE_BOT_MODEL_STORE": "s3"}, "SCOPE_BOT_MODEL_STORE"),
     ],
 )
 def test_invalid_settings_name_their_variable(tmp_path, env, variable):

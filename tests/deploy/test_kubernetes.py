@@ -36,7 +36,6 @@ def test_every_manifest_validates_against_the_kubernetes_schemas_offline(monkeyp
         "Service",
         "PodDisruptionBudget",
         "CronJob",
-        "PersistentVolumeClaim",
     }
     for path, doc in documents:
         # strict: an unknown or misspelt field is an error; a kind without a schema raises SchemaNotFoundError
@@ -124,9 +123,10 @@ def test_every_pod_runs_non_root_on_a_read_only_root_filesystem():
             assert context["allowPrivilegeEscalation"] is False, container["name"]
             assert context["capabilities"]["drop"] == ["ALL"], container["name"]
             mounts = {m["mountPath"]: volumes[m["name"]] for m in container["volumeMounts"]}
-            # everything written: /tmp (gunicorn, the metrics directory, matplotlib, joblib) and the state volume
+            # everything written: /tmp (gunicorn, the metrics directory, matplotlib, joblib), the report's chart;
+            # nothing outlives the pod: what lasts is in the database
             assert "emptyDir" in mounts["/tmp"], container["name"]
-            assert "persistentVolumeClaim" in mounts["/var/lib/scope-bot"], container["name"]
+            assert all("emptyDir" in volume for volume in mounts.values()), container["name"]
             assert "SCOPE_BOT_METRICS_DIR" not in env_values(container)  # default: a fresh directory under /tmp
 
 
@@ -175,7 +175,7 @@ def test_the_first_model_container_refuses_a_database_that_is_not_postgresql(tmp
         assert ("trained" in result.stdout) is ok, url
 
 
-def test_the_cronjobs_never_overlap_and_share_the_bots_read_write_many_volume():
+def test_the_cronjobs_never_overlap_and_share_nothing_with_the_bot_but_the_database():
     cronjobs = {c["metadata"]["name"]: c for c in of_kind("CronJob")}
     assert set(cronjobs) == {"scope-bot-retrain", "scope-bot-report"}
     for cronjob in cronjobs.values():
@@ -183,11 +183,11 @@ def test_the_cronjobs_never_overlap_and_share_the_bots_read_write_many_volume():
         assert cronjob["spec"]["timeZone"] == "Europe/Berlin"
     retrain = cronjobs["scope-bot-retrain"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
     assert retrain["command"] == [SCOPE_BOT, "retrain"]
-    (claim,) = of_kind("PersistentVolumeClaim")
-    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
     for spec in pod_specs():
-        claims = {v["persistentVolumeClaim"]["claimName"] for v in spec["volumes"] if "persistentVolumeClaim" in v}
-        assert claims == {claim["metadata"]["name"]}
+        assert not [v for v in spec["volumes"] if "persistentVolumeClaim" in v]
+    for container in all_containers():
+        # the model versions are rows of the database (bot.services.model_store), not files on a shared volume
+        assert env_values(container)["SCOPE_BOT_MODEL_STORE"] == "database", container["name"]
 
 
 def test_the_scrape_annotations_stay_on_the_pods():

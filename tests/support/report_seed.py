@@ -7,7 +7,7 @@ tests/bot/services/test_report.py.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -168,6 +168,7 @@ def seed_week(store: Store) -> None:
             _set(store, feedback, item.id, created_at=at, reviewed_at=at)
 
 
-def _set(store: Store, table: sa.Table, row_id: int, **values: str) -> None:
+def _set(store: Store, table: sa.Table, row_id: int, **times: str) -> None:
+    values = {name: datetime.fromisoformat(at) for name, at in times.items()}
     with store.engine.begin() as conn:
         conn.execute(table.update().where(table.c.id == row_id).values(**values))

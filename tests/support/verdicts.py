@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from bot.db import NewVerdict, Store, VerdictAlternative, VerdictPart
 from bot.db.schema import verdicts
-from bot.db.timestamps import iso_ago
+from bot.db.timestamps import ago
 
 RUNNER_UP = (
     VerdictAlternative("cloudgpu.vm_setup", 0.46),
@@ -48,7 +48,7 @@ def seed_verdict(
     )
     if days_ago is not None:
         with store.engine.begin() as conn:
-            conn.execute(verdicts.update().where(verdicts.c.id == verdict_id).values(created_at=iso_ago(days=days_ago)))
+            conn.execute(verdicts.update().where(verdicts.c.id == verdict_id).values(created_at=ago(days=days_ago)))
     return verdict_id
 
 

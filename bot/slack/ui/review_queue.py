@@ -22,7 +22,7 @@ def _said(item: QueueItem) -> str:
     if item.part is not None:
         said += f"; asking about request {item.part + 1}, the least sure"
     margin = "margin unknown (logged before margins were kept)" if item.margin is None else f"margin {item.margin:.2f}"
-    return f"*#{item.verdict_id}* · bot said {said}: `{item.label}` · {margin} · {item.created_at[:10]}"
+    return f"*#{item.verdict_id}* · bot said {said}: `{item.label}` · {margin} · {item.created_at:%Y-%m-%d}"
 
 
 def _candidate_text(label: str, probability: float | None, *, catalog: Catalog) -> str:

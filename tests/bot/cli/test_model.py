@@ -125,7 +125,7 @@ def test_train_if_missing_keeps_a_working_current_model(env, model_root):
 def test_train_refuses_to_run_beside_a_retrain(env, model_root):
     from filelock import FileLock
 
-    from bot.services.model_lock import LOCK_FILE
+    from bot.services.model_store import LOCK_FILE
 
     before = (model_root / "current").read_text()
     with FileLock(model_root / LOCK_FILE, timeout=0):

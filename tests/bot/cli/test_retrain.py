@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from filelock import FileLock
 
 from bot.db import Store
-from bot.services.model_lock import LOCK_FILE
+from bot.services.model_store import LOCK_FILE
 from model.artifacts import ModelStore
 from model.classifier import Classifier
 from tests.support.cli import assert_one_line_error, run
@@ -105,3 +106,26 @@ def test_train_uses_accepted_feedback_and_goes_through_the_gate_unless_forced(en
     assert manifest.notes["feedback_used"] + manifest.notes["feedback_held_out"] == 200
     listed = {v["version"]: v for v in json.loads(run(capsys, "models", "list", "--json")[1])}
     assert (listed[forced]["gate"], listed[forced]["current"]) == ("forced", True)
+
+
+@pytest.mark.postgres
+def test_retrain_with_models_in_the_database_shares_nothing_but_the_database(
+    env, db_url, tmp_path, capsys, monkeypatch
+):
+    """The retrain CronJob's set-up: its own empty model directory, the models in the database."""
+    monkeypatch.setenv("SCOPE_BOT_DB", db_url)
+    monkeypatch.setenv("SCOPE_BOT_MODEL_STORE", "database")
+    assert run(capsys, "train", "--if-missing")[0] == 0  # the replicas' first start: publishes the image's model
+    first = json.loads(run(capsys, "models", "list", "--json")[1])[0]["version"]
+    monkeypatch.setenv("SCOPE_BOT_MODEL_DIR", str(tmp_path / "job-scratch"))
+    run(capsys, "feedback", "add", "--label", "cstack.orders", "--text", "Where is my invoice for last month?")
+
+    code, out, _ = run(capsys, "retrain", "--json")
+
+    assert code == 0
+    report = json.loads(out)
+    assert report["current_version"] == first
+    listed = json.loads(run(capsys, "models", "list", "--json")[1])
+    assert [v["version"] for v in listed] == [first, report["candidate_version"]]
+    assert [v["current"] for v in listed] == [not report["promoted"], report["promoted"]]
+    assert not (tmp_path / "job-scratch").exists() or not any((tmp_path / "job-scratch").rglob("*.skops"))

@@ -1,11 +1,13 @@
 """Migrations: a new database is created from the schema; an older one gets what it lacks, rows intact."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from bot.db import OutboxCall, Store
+from bot.db.dialects import engine_url
 from bot.db.migrations import MIGRATIONS, Migration
 from bot.db.schema import metadata
 from bot.errors import StoreError
@@ -102,3 +104,65 @@ def test_migrations_are_numbered_in_order():
     numbers = [m.number for m in MIGRATIONS]
     assert numbers == list(range(1, len(numbers) + 1))
     assert all(isinstance(m, Migration) for m in MIGRATIONS)
+
+
+@pytest.mark.postgres
+def test_a_database_at_migration_6_gets_real_timestamps_and_keeps_its_rows_and_their_order(empty_db_url):
+    """A database the scope-bot of migration 6 made (its DDL, its ISO text times of both widths) migrates to
+    timestamps: PostgreSQL's columns become `timestamp with time zone`, SQLite's text gets one width."""
+    db_url = empty_db_url
+    engine = sa.create_engine(engine_url(db_url))
+    dialect = engine.dialect.name
+    ddl = Path(__file__).with_name(f"v6_schema.{dialect}.sql").read_text()
+    with engine.begin() as conn:
+        for statement in ddl.split(";"):
+            if "CREATE" in statement:
+                conn.execute(sa.text(statement))
+        for number in range(1, 7):
+            conn.execute(
+                sa.text("INSERT INTO schema_migrations (id, name, applied_at) VALUES (:n, 'old', :at)"),
+                {"n": number, "at": "2026-11-01T00:00:00+00:00"},
+            )
+        # a whole-second creation time, microsecond schedule times, in an order text and time agree on
+        for n, (created, due) in enumerate(
+            [
+                ("2026-11-30T12:00:00+00:00", "2026-11-30T12:00:00.500000+00:00"),
+                ("2026-11-30T12:00:01+00:00", "2026-11-30T12:00:00.900000+00:00"),
+            ],
+            start=1,
+        ):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO outbox (id, created_at, method, payload, purpose, attempts, next_attempt_at) "
+                    "VALUES (:id, :created, 'chat.postMessage', '{}', 'reply', 0, :due)"
+                ),
+                {"id": n, "created": created, "due": due},
+            )
+        conn.execute(
+            sa.text(
+                "INSERT INTO feedback (id, created_at, text, label, source, status, reviewed_at) VALUES "
+                "(1, '2026-11-30T08:00:00+00:00', 'Reset my 2FA', 'cstack.account', 'cli', 'accepted', "
+                "'2026-11-30T08:00:00+00:00')"
+            )
+        )
+    engine.dispose()
+
+    store = Store.open(db_url)
+    try:
+        with store.engine.connect() as conn:
+            applied = [r[0] for r in conn.execute(sa.text("SELECT id FROM schema_migrations ORDER BY id"))]
+            columns = {c["name"]: c["type"] for c in sa.inspect(conn).get_columns("outbox")}
+        assert applied == [m.number for m in MIGRATIONS]
+        if dialect == "postgresql":
+            assert isinstance(columns["created_at"], sa.DateTime) and columns["created_at"].timezone
+        [reset] = store.feedback.accepted()
+        assert reset.created_at == reset.reviewed_at == datetime(2026, 11, 30, 8, tzinfo=UTC)
+        entries = store.outbox.entries(states=("pending",))
+        assert [(e.id, e.created_at, e.next_attempt_at) for e in entries] == [
+            (1, datetime(2026, 11, 30, 12, tzinfo=UTC), datetime(2026, 11, 30, 12, 0, 0, 500000, tzinfo=UTC)),
+            (2, datetime(2026, 11, 30, 12, 0, 1, tzinfo=UTC), datetime(2026, 11, 30, 12, 0, 0, 900000, tzinfo=UTC)),
+        ]
+        claimed = claim_all(store.outbox, lease_seconds=30)  # both due, the earlier schedule first
+        assert [item.id for item in claimed] == [1, 2]
+    finally:
+        store.close()

@@ -1,5 +1,7 @@
 """bot.db.reporting on real SQLite: the window's edges, parts of mixed messages, the quote funnel, feedback review."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot.db.reporting import QuoteCounts, ReviewCounts
@@ -7,7 +9,7 @@ from tests.support.report_seed import ADMIN, FW, NET, seed_week
 
 pytestmark = pytest.mark.postgres  # each test that uses a database runs on SQLite and on PostgreSQL
 
-START, END = "2026-11-23T00:00:00+00:00", "2026-11-30T00:00:00+00:00"
+START, END = datetime(2026, 11, 23, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC)
 
 
 def test_the_window_includes_its_start_and_excludes_its_end(store):

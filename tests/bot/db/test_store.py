@@ -11,6 +11,7 @@ from bot.db import AcceptedFeedback, OutboxCall, Store
 from bot.db.feedback import FEEDBACK_BATCH_ROWS
 from bot.db.migrations import MIGRATIONS
 from bot.db.schema import processed_events
+from bot.db.timestamps import utc_now
 from bot.errors import NotFoundError, StoreError
 from tests.support.outbox import claim_all
 from tests.support.quotes import NEW_QUOTE
@@ -83,7 +84,7 @@ def test_a_conflict_that_persists_is_a_store_error_after_the_attempts(workers):
 
     def work(tx):
         tries.append(1)
-        tx.conn.execute(processed_events.insert().values(event_key="event:dup", received_at="2026-01-01"))
+        tx.conn.execute(processed_events.insert().values(event_key="event:dup", received_at=utc_now()))
 
     with pytest.raises(StoreError, match="gave up after 3 attempt"):
         store.transact(work, attempts=3)

@@ -11,7 +11,7 @@ from model.training import save_trained
 
 
 def test_reload_swaps_in_a_promoted_version(model_root, trained, catalog):
-    live = LiveClassifier(model_root, labels=catalog.labels)
+    live = LiveClassifier(ModelStore(model_root), labels=catalog.labels)
     before = live.version
     new = save_trained(ModelStore(model_root), trained, parent_version=before).version
     ModelStore(model_root).promote(new)
@@ -21,7 +21,7 @@ def test_reload_swaps_in_a_promoted_version(model_root, trained, catalog):
 
 
 def test_a_model_with_labels_the_catalog_lacks_is_refused_and_the_old_one_serves(model_root, trained, catalog, caplog):
-    live = LiveClassifier(model_root, labels=catalog.labels)
+    live = LiveClassifier(ModelStore(model_root), labels=catalog.labels)
     before = live.version
     store = ModelStore(model_root)
     newer = save_trained(store, trained, parent_version=before).version
@@ -60,7 +60,7 @@ def damage_a_new_current(model_root, trained) -> tuple[str, str]:
 
 def test_a_damaged_current_at_boot_falls_back_to_the_version_before_and_says_so(model_root, trained, catalog):
     before, damaged = damage_a_new_current(model_root, trained)
-    live = LiveClassifier(model_root, labels=catalog.labels)  # a worker boots: it must come up
+    live = LiveClassifier(ModelStore(model_root), labels=catalog.labels)  # a worker boots: it must come up
     assert live.version == before
     assert damaged in live.degraded and before in live.degraded
     assert live.maybe_reload() is False  # the damaged version is not retried every round
@@ -76,7 +76,7 @@ def test_a_damaged_current_without_an_earlier_version_still_stops_the_boot(tmp_p
     model_file = next(store.version_dir(only).glob("model.*"))
     model_file.write_bytes(b"not a model")
     with pytest.raises(ArtifactError):
-        LiveClassifier(tmp_path / "models", labels=catalog.labels)
+        LiveClassifier(ModelStore(tmp_path / "models"), labels=catalog.labels)
 
 
 def test_healthz_is_degraded_while_serving_a_fallback_model(settings, fake, trained):

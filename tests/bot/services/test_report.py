@@ -1,6 +1,6 @@
 """The weekly report's figures on a seeded week, counted by hand from tests/support/report_seed.py; its chart."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -99,7 +99,10 @@ def test_an_empty_week_has_zeros_and_no_rates(store):
 
 
 def test_the_window_is_whole_utc_days_and_its_length_is_checked():
-    assert report_window(end=date(2026, 11, 30), days=7) == ("2026-11-23T00:00:00+00:00", "2026-11-30T00:00:00+00:00")
+    assert report_window(end=date(2026, 11, 30), days=7) == (
+        datetime(2026, 11, 23, tzinfo=UTC),
+        datetime(2026, 11, 30, tzinfo=UTC),
+    )
     for days in (0, -1, 367):
         with pytest.raises(ValidationError, match="--days"):
             report_window(end=date(2026, 11, 30), days=days)

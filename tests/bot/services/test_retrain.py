@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from filelock import FileLock
 
@@ -11,7 +13,7 @@ from bot.serve.live_model import LiveClassifier
 from bot.services.feedback import import_feedback, record_feedback, review_feedback
 from bot.services.feedback_audit import load_auditor
 from bot.services.feedback_split import is_held_out, split_feedback, text_key
-from bot.services.model_lock import LOCK_FILE
+from bot.services.model_store import LOCK_FILE
 from bot.services.retrain import retrain
 from bot.services.retrain_report import CONTESTED_SET, DEV_SET, TUNE_SET, format_report
 from model.artifacts import ModelStore
@@ -63,7 +65,9 @@ def feedback_store(db_url):
 def _accepted(store: Store, pairs: list[tuple[str, str, str]]) -> None:
     """Insert accepted feedback with explicit acceptance times: (text, label, reviewed_at)."""
     store.feedback.add_many(
-        AcceptedFeedback(text=t, label=lbl, reviewed_at=at, source="cli", user_id="cli", reviewed_by="cli")
+        AcceptedFeedback(
+            text=t, label=lbl, reviewed_at=datetime.fromisoformat(at), source="cli", user_id="cli", reviewed_by="cli"
+        )
         for t, lbl, at in pairs
     )
 
@@ -141,8 +145,8 @@ def test_duplicates_count_once_and_repeating_a_phrasing_adds_nothing(feedback_st
 def test_honest_feedback_is_learned_promoted_and_hot_reloaded(settings, store, catalog, train_set):
     before = Classifier.load(settings.model_dir)
     assert before.classify(FRESH).label != TAUGHT, "precondition: the current model must not know the phrasing yet"
-    live = LiveClassifier(settings.model_dir)
-    auditor = load_auditor(settings)
+    live = LiveClassifier(ModelStore(settings.model_dir))
+    auditor = load_auditor(settings, store)
     for text in TAUGHT_TEXTS:
         record_feedback(
             store, catalog=catalog, text=text, label=TAUGHT, source="cli", trusted=True, user_id="cli", auditor=auditor
@@ -237,7 +241,7 @@ def test_flipped_labels_are_rejected_and_current_stays(settings, store, train_se
 
 def _force_in(store: Store, settings, pairs: list[tuple[str, str]]) -> int:
     """What a determined importer does: refused at first, --force, then a reviewer confirms every flagged item."""
-    auditor = load_auditor(settings)
+    auditor = load_auditor(settings, store)
     with pytest.raises(ValidationError, match="is the label column shifted"):
         import_feedback(store, pairs, auditor=auditor, user="cli", where="feedback.csv")
     assert store.feedback.find() == []  # refused: nothing imported
