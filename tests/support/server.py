@@ -100,7 +100,8 @@ def free_port() -> int:
 
 
 def bot_env(*, api_url: str, workdir: Path, model_dir: Path, **extra: str) -> dict[str, str]:
-    """The environment of a bot process: this one's, minus any Slack or scope-bot settings, plus the test's."""
+    """The environment of a bot process: this one's, minus any Slack or scope-bot settings, plus the test's
+    (`SCOPE_BOT_DB=` a database URL, e.g. postgresql://…, instead of the SQLite file in `workdir`)."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SCOPE_BOT_"))}
     (workdir / "run").mkdir(exist_ok=True)
     return {
@@ -115,6 +116,11 @@ def bot_env(*, api_url: str, workdir: Path, model_dir: Path, **extra: str) -> di
         "XDG_RUNTIME_DIR": str(workdir / "run"),  # gunicorn's control socket: not in the user's home
         **extra,
     }
+
+
+def database_url(value: str) -> str:
+    """The database URL of a SCOPE_BOT_DB value: a URL as it is (postgresql://…), else an SQLite file's path."""
+    return value if "://" in value else f"sqlite:///{value}"
 
 
 @contextmanager
@@ -136,7 +142,7 @@ def running_server(env: dict[str, str], workdir: Path, *, workers: int = 2) -> I
         log_path=log_path,
         env=env,
         cwd=workdir,
-        db_url=f"sqlite:///{env['SCOPE_BOT_DB']}",
+        db_url=database_url(env["SCOPE_BOT_DB"]),
     )
     try:
         deadline = time.monotonic() + 90
