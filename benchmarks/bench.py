@@ -7,8 +7,13 @@
 Prints aligned tables; asserts nothing about timing. Everything stays on 127.0.0.1: Slack is tests.support's
 FakeSlack. Peak memory of a phase is measured in its own subprocess (benchmarks/phases.py) via os.wait4's rusage.
 
+Part B runs `scope-bot serve` on SQLite and on PostgreSQL (a throwaway server on loopback, as in the PostgreSQL test
+variants; skipped with one line saying why when PostgreSQL's binaries are missing), each against the bare Bolt app
+measured in the same run.
+
 Modules: harness (sizes, tables, subprocess phases), load (the HTTP load generator), part_a_classifier,
-part_b_http, part_c_retrain (each: measure() -> figures, report(figures) prints them).
+part_b_http, part_c_retrain (each: measure() -> figures, report(figures) prints them); part B's figures, tables and
+databases are in part_b_figures, part_b_report and part_b_databases.
 """
 
 from __future__ import annotations

@@ -200,13 +200,14 @@ def run_load(
 
 class RequestFactory:
     """Signed app_mention events (distinct event_id and ts) and /scope commands over the dev-set texts; `fake` gives
-    the response_urls (a FakeSlack, or the benchmark's RemoteFakeSlack)."""
+    the response_urls (a FakeSlack, or the benchmark's RemoteFakeSlack). Requests number from `first` + 1: factories
+    that share one fake Slack need blocks of their own, or one server's replies would count as another's."""
 
-    def __init__(self, texts: Sequence[str], fake: Any, prefix: str):
+    def __init__(self, texts: Sequence[str], fake: Any, prefix: str, first: int = 0):
         self.texts = list(texts)
         self.fake = fake
         self.prefix = prefix
-        self._seq = itertools.count(1)
+        self._seq = itertools.count(first + 1)
         self._lock = threading.Lock()
 
     def _next(self) -> int:

@@ -1,16 +1,23 @@
-"""Part B: `scope-bot serve` vs. a bare Bolt app (empty handlers) under the same gunicorn set-up, on loopback."""
+"""Part B: `scope-bot serve` on SQLite and on PostgreSQL vs. a bare Bolt app (empty handlers) under the same
+gunicorn set-up, on loopback: the servers one after another, the same load each, one fake Slack for all.
+
+The figures are part_b_figures', the tables part_b_report's, the databases part_b_databases'.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import part_b_report
 from _paths import BENCH_DIR
 from fake_slack_process import RemoteFakeSlack
-from harness import Config, log, percentile, table
+from harness import Config, log
 from load import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -21,72 +28,37 @@ from load import (
     run_load,
     start_server,
 )
+from part_b_databases import BenchDatabase, bench_databases
+from part_b_figures import COMMAND, MENTION, HttpFigures, LoadFigures, ServerFigures
 
 QUOTES_CHANNEL = "C0QUOTES"
+SEQ_BLOCK = 1_000_000  # each server's requests number from its own block: distinct event ids, ts and channels
+ERROR_LINE = re.compile(r"\b(ERROR|CRITICAL)\b|^Traceback ")
 
 
 @dataclass(frozen=True)
-class LoadFigures:
-    """One load run against one server (latencies in ms; None: nothing to take a percentile of)."""
+class Plan:
+    """One server to measure: the command without its listen options, which come with the port at its start."""
 
-    kind: str
-    clients: int
-    n: int
-    errors: int
-    acks_per_s: float
-    done_per_s: float | None
-    ack_p50_ms: float | None
-    ack_p99_ms: float | None
-    replies: int  # threaded replies that arrived at the fake Slack
-    replies_expected: int  # 0: replies not awaited
-    reply_p50_ms: float | None
-    reply_p99_ms: float | None
-    bodies_with_verdict: int
-    statuses: dict[str, int]
+    name: str  # "scope-bot", "bare-bolt"
+    database: BenchDatabase | None
+    cmd: tuple[str, ...]
+    env: dict[str, str]
+    replies: bool  # await the threaded replies of mentions
+    prepare: tuple[str, ...] = ()  # run once before the server starts (with its environment)
 
-    @classmethod
-    def of(cls, r: LoadResult) -> LoadFigures:
-        return cls(
-            kind=r.kind,
-            clients=r.clients,
-            n=r.n,
-            errors=r.n - r.ok,
-            acks_per_s=r.per_s,
-            done_per_s=r.done_per_s,
-            ack_p50_ms=percentile(r.latencies_ms, 50) if r.latencies_ms else None,
-            ack_p99_ms=percentile(r.latencies_ms, 99) if r.latencies_ms else None,
-            replies=len(r.reply_ms),
-            replies_expected=r.replies_expected,
-            reply_p50_ms=percentile(r.reply_ms, 50) if r.reply_ms else None,
-            reply_p99_ms=percentile(r.reply_ms, 99) if r.reply_ms else None,
-            bodies_with_verdict=r.bodies_with_verdict,
-            statuses=dict(r.statuses),
-        )
-
-
-@dataclass(frozen=True)
-class ServerFigures:
-    name: str
-    startup_s: float  # start to first /healthz 200
-    rss_mib: float | None  # master + workers after the run
-    runs: tuple[LoadFigures, ...]
-
-
-@dataclass(frozen=True)
-class HttpFigures:
-    servers: tuple[ServerFigures, ...]
-    auth_tests: int  # auth.test calls the fake Slack received in total
-    workers: int
-    clients: int
+    @property
+    def tag(self) -> str:
+        """In its log file's name and its requests' ids."""
+        return f"{self.name}-{self.database.key}" if self.database else self.name
 
 
 # --- measuring ---------------------------------------------------------------------------------------------------
 
 
-def _plans(
-    cfg: Config, fake: RemoteFakeSlack, workdir: Path, model_dir: Path
-) -> list[tuple[str, list[str], dict[str, str], int, bool]]:
-    """(name, command, environment, port, await threaded replies) of each server, scope-bot first."""
+def _plans(fake: RemoteFakeSlack, workdir: Path, model_dir: Path, databases: Sequence[BenchDatabase]) -> list[Plan]:
+    """scope-bot on the first database (SQLite), the bare Bolt app, then scope-bot on each further database: the
+    baseline runs between them, so drift on a shared machine affects the ratios alike."""
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SCOPE_BOT_"))}
     base_env.update(
         SLACK_BOT_TOKEN=BOT_TOKEN,
@@ -94,35 +66,89 @@ def _plans(
         SLACK_API_URL=fake.api_url,
         PYTHONUNBUFFERED="1",
     )
-    scope_env = {
-        **base_env,
-        "SCOPE_BOT_QUOTES_CHANNEL": QUOTES_CHANNEL,
-        "SCOPE_BOT_DB": str(workdir / "http-bench.db"),
-        "SCOPE_BOT_MODEL_DIR": str(model_dir),
-        "SCOPE_BOT_REPORTS_DIR": str(workdir / "reports"),
-    }
     script = Path(sys.executable).parent / "scope-bot"
     scope_cmd = (
         [str(script)]
         if script.exists()
         else [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
     )
-    port, port2 = free_port(), free_port()
 
-    def listen(p: int) -> list[str]:
-        return ["--host", "127.0.0.1", "--port", str(p), "--workers", str(cfg.workers)]
+    def scope_bot(db: BenchDatabase) -> Plan:
+        env = {
+            **base_env,
+            "SCOPE_BOT_QUOTES_CHANNEL": QUOTES_CHANNEL,
+            "SCOPE_BOT_DB": db.url,
+            "SCOPE_BOT_MODEL_DIR": str(model_dir),
+            "SCOPE_BOT_REPORTS_DIR": str(workdir / f"reports-{db.key}"),
+        }
+        # Where the models live in the database (SCOPE_BOT_MODEL_STORE's default on PostgreSQL), `train --if-missing`
+        # publishes the model directory's current model into it, as deploy/k8s's initContainer does; with the models
+        # in files it finds that model current and does nothing. It never trains when that model loads.
+        prepare = () if db.key == "sqlite" else (*scope_cmd, "train", "--if-missing")
+        return Plan("scope-bot", db, (*scope_cmd, "serve"), env, replies=True, prepare=prepare)
 
-    bare_cmd = [sys.executable, str(BENCH_DIR / "bare_server.py"), *listen(port2)]
-    return [
-        ("scope-bot", [*scope_cmd, "serve", *listen(port)], scope_env, port, True),
-        ("bare-bolt", bare_cmd, base_env, port2, False),
-    ]
+    bare = Plan("bare-bolt", None, (sys.executable, str(BENCH_DIR / "bare_server.py")), base_env, replies=False)
+    first, *others = databases
+    return [scope_bot(first), bare, *(scope_bot(db) for db in others)]
+
+
+def measure_plan(
+    plan: Plan, index: int, fake: RemoteFakeSlack, texts: Sequence[str], cfg: Config, workdir: Path
+) -> ServerFigures:
+    """Start the plan's server, put the load on it, stop it; a server that does not start gives no runs."""
+    port = free_port()
+    cmd = [*plan.cmd, "--host", "127.0.0.1", "--port", str(port), "--workers", str(cfg.workers)]
+    database = plan.database.label if plan.database else None
+    try:
+        if plan.prepare:
+            _prepare(plan, workdir)
+        log(f"B: starting {plan.tag} on 127.0.0.1:{port} ({cfg.workers} workers x 8 threads)")
+        server = start_server(plan.tag, cmd, plan.env, port, workdir)
+    except RuntimeError as exc:
+        log(f"B: {plan.tag} not measured: {exc}")
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        reason = f"{lines[0].rstrip(':')}: {lines[-1]}" if len(lines) > 1 else (lines or ["?"])[0]
+        return ServerFigures(plan.name, database, None, None, (), failure=reason[:300])
+    failure = None
+    try:
+        log(f"B: {plan.tag} up after {server.startup_s:.1f} s; sending requests")
+        factory = RequestFactory(texts, fake, prefix=re.sub(r"[^A-Za-z]", "", plan.tag)[:8], first=index * SEQ_BLOCK)
+        runs = measure_server(server, fake, factory, cfg, replies=plan.replies)
+        rss = server.rss_mib()
+        if server.proc.poll() is not None:
+            failure = f"died during the run (exit {server.proc.returncode})"
+            log(f"B: {plan.tag} {failure}:\n{server.log_tail()}")
+    finally:
+        server.stop()
+    errors = [line for line in server.log_path.read_text(errors="replace").splitlines() if ERROR_LINE.search(line)]
+    return ServerFigures(
+        name=plan.name,
+        database=database,
+        startup_s=server.startup_s,
+        rss_mib=rss,
+        runs=tuple(LoadFigures.of(r) for r in runs),
+        log_errors=len(errors),
+        first_error=errors[0][:200] if errors else None,
+        failure=failure,
+    )
+
+
+def _prepare(plan: Plan, workdir: Path) -> None:
+    log(f"B: {plan.tag}: {' '.join(plan.prepare[-2:])}")
+    try:
+        done = subprocess.run(
+            plan.prepare, env=plan.env, cwd=workdir, capture_output=True, text=True, timeout=600, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise RuntimeError(f"{' '.join(plan.prepare[-2:])} did not finish within {exc.timeout:.0f} s") from None
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(plan.prepare[-2:])} exited with {done.returncode}:\n{done.stdout}{done.stderr}")
+    log(f"B: {plan.tag}: {(done.stdout.strip().splitlines() or ['done'])[-1]}")
 
 
 def measure_server(
-    server: Server, fake: RemoteFakeSlack, texts: Sequence[str], cfg: Config, *, replies: bool
+    server: Server, fake: RemoteFakeSlack, factory: RequestFactory, cfg: Config, *, replies: bool
 ) -> list[LoadResult]:
-    factory = RequestFactory(texts, fake, prefix=server.name.replace("-", "")[:6])
     out: list[LoadResult] = []
 
     def events(n: int, clients: int, record: bool) -> None:
@@ -133,7 +159,7 @@ def measure_server(
             keys[i] = ts
             return body, headers
 
-        result = run_load(server.port, "app_mention event", build, n, clients, timeout_s=300)
+        result = run_load(server.port, MENTION, build, n, clients, timeout_s=300)
         if replies:
             wanted = [k for k in keys if k]
             arrived = fake.wait_replies(wanted, timeout=60)
@@ -146,7 +172,7 @@ def measure_server(
             out.append(result)
 
     def commands(n: int, clients: int, record: bool) -> None:
-        result = run_load(server.port, "/scope command", factory.command, n, clients, timeout_s=300)
+        result = run_load(server.port, COMMAND, factory.command, n, clients, timeout_s=300)
         if record:
             out.append(result)
 
@@ -161,114 +187,21 @@ def measure_server(
 
 
 def measure(cfg: Config, workdir: Path, model_dir: Path, texts: Sequence[str]) -> HttpFigures:
-    servers: list[ServerFigures] = []
-    with RemoteFakeSlack() as fake:
-        for name, cmd, env, port, replies in _plans(cfg, fake, workdir, model_dir):
-            log(f"B: starting {name} on 127.0.0.1:{port} ({cfg.workers} workers x 8 threads)")
-            server = start_server(name, cmd, env, port, workdir)
-            try:
-                log(f"B: {name} up after {server.startup_s:.1f} s; sending requests")
-                runs = measure_server(server, fake, texts, cfg, replies=replies)
-                rss = server.rss_mib()
-                if server.proc.poll() is not None:
-                    log(f"B: {name} died during the run:\n{server.log_tail()}")
-            finally:
-                server.stop()
-            servers.append(ServerFigures(name, server.startup_s, rss, tuple(LoadFigures.of(r) for r in runs)))
+    with RemoteFakeSlack() as fake, bench_databases(workdir) as dbs:
+        if dbs.skipped:
+            log(f"B: PostgreSQL rows skipped: {dbs.skipped}")
+        plans = _plans(fake, workdir, model_dir, dbs.databases)
+        servers = tuple(measure_plan(plan, i, fake, texts, cfg, workdir) for i, plan in enumerate(plans))
         auth_tests = fake.auth_tests()
-    return HttpFigures(servers=tuple(servers), auth_tests=auth_tests, workers=cfg.workers, clients=cfg.http_clients)
-
-
-# --- formatting --------------------------------------------------------------------------------------------------
-
-
-def report(figures: HttpFigures) -> None:
-    """Print table B and, with both servers measured, the ratios table."""
-    servers = figures.servers
-    rows = [
-        [
-            s.name,
-            r.kind,
-            r.clients,
-            r.n,
-            r.errors,
-            r.acks_per_s,
-            r.done_per_s,
-            r.ack_p50_ms,
-            r.ack_p99_ms,
-            f"{r.replies}/{r.replies_expected}" if r.replies_expected else "-",
-            r.reply_p50_ms,
-            r.reply_p99_ms,
-        ]
-        for s in servers
-        for r in s.runs
-    ]
-    notes = [
-        f"{figures.workers} gunicorn workers (gthread, 8 threads) each; client = {figures.clients} threads "
-        "with keep-alive connections in the benchmark process; the fake Slack runs in a process of its own "
-        "(all on the same CPUs as the server); scope-bot also runs its responder process",
-        "ack = time until the HTTP 200 response body was read; "
-        "reply = request sent -> threaded chat.postMessage arrived at the fake",
-        "acks/s = requests / time until the last ack; "
-        "done/s = mentions whose threaded reply arrived / time until the last reply",
-        "/scope acks carrying a verdict (blocks): " + ", ".join(f"{s.name}: {_verdict_bodies(s)}" for s in servers),
-        "startup to first /healthz 200: "
-        + ", ".join(f"{s.name} {s.startup_s:.1f} s" for s in servers)
-        + "; RSS master+workers after the run: "
-        + ", ".join(f"{s.name} {s.rss_mib:.0f} MiB" if s.rss_mib else f"{s.name} ?" for s in servers),
-        f"fake Slack received {figures.auth_tests} auth.test calls in total",
-    ]
-    for s in servers:
-        bad = {k: v for r in s.runs for k, v in r.statuses.items() if k != "200"}
-        if bad:
-            notes.append(f"{s.name}: non-200 outcomes {bad}")
-    table(
-        "B. HTTP server on loopback: scope-bot serve vs. bare Bolt app (empty handlers), same gunicorn set-up",
-        [
-            "server",
-            "request",
-            "clients",
-            "n",
-            "errors",
-            "acks/s",
-            "done/s",
-            "ack p50 ms",
-            "ack p99 ms",
-            "replies",
-            "reply p50 ms",
-            "reply p99 ms",
-        ],
-        rows,
-        notes,
+    return HttpFigures(
+        servers=servers,
+        databases=dbs.databases,
+        postgres_skipped=dbs.skipped,
+        auth_tests=auth_tests,
+        workers=cfg.workers,
+        clients=cfg.http_clients,
     )
-
-    by_name = {s.name: s for s in servers}
-    if "scope-bot" in by_name and "bare-bolt" in by_name:
-        ratio_rows = [
-            [
-                mine.kind,
-                mine.clients,
-                _ratio(mine.acks_per_s, bare.acks_per_s),
-                _ratio(mine.ack_p50_ms, bare.ack_p50_ms),
-                _ratio(mine.ack_p99_ms, bare.ack_p99_ms),
-            ]
-            for mine, bare in zip(by_name["scope-bot"].runs, by_name["bare-bolt"].runs, strict=False)
-            if mine.ack_p50_ms is not None and bare.ack_p50_ms is not None
-        ]
-        table(
-            "B. Ratios scope-bot / bare Bolt (acks/s below 1 and latency above 1 = scope-bot's own cost)",
-            ["request", "clients", "acks/s ratio", "ack p50 ratio", "ack p99 ratio"],
-            ratio_rows,
-        )
 
 
 def run(cfg: Config, workdir: Path, model_dir: Path, texts: Sequence[str]) -> None:
-    report(measure(cfg, workdir, model_dir, texts))
-
-
-def _verdict_bodies(server: ServerFigures) -> int:
-    return sum(r.bodies_with_verdict for r in server.runs if r.kind.startswith("/scope"))
-
-
-def _ratio(a: float | None, b: float | None) -> str:
-    return f"{a / b:.2f}x" if a is not None and b else "-"
+    part_b_report.report(measure(cfg, workdir, model_dir, texts))
