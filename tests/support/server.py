@@ -92,6 +92,19 @@ class Server:
         return json.loads(result.stdout)
 
 
+RESPONDER_READY = "answering mentions with model"
+
+
+def wait_for_responder(srv: Server, *, timeout: float = 90.0) -> None:
+    """Block until the server's responder, which answers mentions and delivers the outbox, has loaded its model (it
+    does so after /healthz answers; on a busy machine a mention's reply would otherwise wait for it)."""
+    deadline = time.monotonic() + timeout
+    while RESPONDER_READY not in srv.log():
+        if srv.process.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"the responder of {srv.url} did not start:\n{srv.log()}")
+        time.sleep(0.1)
+
+
 def free_port() -> int:
     """A loopback port nobody listens on right now."""
     with socket.socket() as s:

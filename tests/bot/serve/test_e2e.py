@@ -1,4 +1,5 @@
-"""End to end: `scope-bot serve` (gunicorn, 2 workers) as a subprocess, signed HTTP requests, the fake Slack Web API.
+"""End to end: `scope-bot serve` (gunicorn, 2 workers) as a subprocess, signed HTTP requests, the fake Slack Web API;
+the whole module once on SQLite and once on PostgreSQL.
 
 One server per module keeps the suite quick; every test uses its own channel / users so the tests stay independent.
 Checks go through what an operator has: Slack calls, HTTP answers, the CLI (`quotes list`, `feedback list`).
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from model.catalog import IN_SCOPE, OUT_OF_SCOPE
 from tests.support.blockkit import block, element, rendered_text
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.interactions import block_actions, button, select, view_submission
-from tests.support.server import bot_env, running_server
+from tests.support.server import bot_env, running_server, wait_for_responder
 from tests.support.slack_requests import (
     command_body,
     event_body,
@@ -51,14 +52,26 @@ ANSWERS = {
 # --- the server ------------------------------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def e2e_database(request) -> Iterator[str | None]:
+    """The module runs twice: on the default SQLite file (None), and on a fresh PostgreSQL database (its URL)."""
+    if request.param == "sqlite":
+        yield None
+        return
+    databases = request.getfixturevalue("postgres_databases")
+    name, url = databases.create()
+    yield url
+    databases.drop(name)
+
+
 @pytest.fixture(scope="module")
-def fake():
-    with FakeSlack() as slack:
+def fake(e2e_database):
+    with FakeSlack() as slack:  # one per database: a run never sees the other's calls
         yield slack
 
 
 @pytest.fixture(scope="module")
-def e2e_dir(tmp_path_factory) -> Path:
+def e2e_dir(tmp_path_factory, e2e_database) -> Path:
     return tmp_path_factory.mktemp("e2e")
 
 
@@ -71,16 +84,21 @@ def e2e_model_root(e2e_dir, session_model_root) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(fake, e2e_dir, e2e_model_root):
+def server(fake, e2e_dir, e2e_model_root, e2e_database):
+    # On PostgreSQL too the models stay files here: the tests promote and break versions in e2e_model_root (models in
+    # the database have their own end-to-end test, tests/bot/serve/test_replicas.py).
+    database = {"SCOPE_BOT_DB": e2e_database, "SCOPE_BOT_MODEL_STORE": "files"} if e2e_database else {}
     env = bot_env(
         api_url=fake.api_url,
         workdir=e2e_dir,
         model_dir=e2e_model_root,
+        **database,
         SCOPE_BOT_REVIEWERS=REVIEWER,
         SCOPE_BOT_OUTBOX_RETRY_SECONDS="0.5",
         SCOPE_BOT_MODEL_RELOAD_SECONDS="1",
     )
     with running_server(env, e2e_dir) as srv:
+        wait_for_responder(srv)
         yield srv
 
 

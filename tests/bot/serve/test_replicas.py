@@ -33,7 +33,7 @@ from tests.support.fake_slack import FakeSlack
 from tests.support.interactions import block_actions, button, home_opened_event, view_submission
 from tests.support.quotes import QUOTE_ANSWERS
 from tests.support.replicas import scalar, settled, wait_until
-from tests.support.server import SCOPE_BOT, Server, bot_env, running_server
+from tests.support.server import SCOPE_BOT, Server, bot_env, running_server, wait_for_responder
 from tests.support.slack_requests import event_body, interactive_body, mention_event
 
 JSON = "application/json"
@@ -100,9 +100,8 @@ def replicas(fake, database, tmp_path_factory):
             if future.exception() is None:
                 stack.push(server.__exit__)  # stopped (and its exit status checked) even if the other did not start
         servers = tuple(future.result() for future in started)
-        for server in servers:  # the responders, which answer mentions and deliver the outbox, load the model last
-            ready = lambda server=server: "answering mentions with model" in server.log()  # noqa: E731
-            wait_until(ready, what=f"the responder of {server.url}", timeout=STARTUP_SECONDS)
+        for server in servers:
+            wait_for_responder(server, timeout=STARTUP_SECONDS)
         yield servers
 
 
