@@ -13,7 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.request.internals import build_context
 from slack_sdk.signature import SignatureVerifier
 
 from bot.logs import gunicorn_logconfig
@@ -47,12 +50,27 @@ def _ok(start_response: Callable[..., Any], body: bytes, content_type: str) -> I
     return [body]
 
 
+class GuardedRequestHandler(SlackRequestHandler):
+    """Bolt's WSGI handler, handed the payload the guard parsed when Bolt's own parser found none: Bolt takes any
+    form body that contains the word "payload" for an interaction and parses it to nothing, so `/scope webhook
+    payload …` reached no listener and Slack showed the user an error."""
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        bolt_request = BoltRequest(body=request.get_body(), query=request.query_string, headers=request.get_headers())
+        payload = request.environ.get(PAYLOAD_KEY)
+        if payload and not bolt_request.body:
+            # raw_body stays as sent, so Bolt's own signature check still sees the signed bytes.
+            bolt_request.body = payload
+            bolt_request.context = build_context(BoltContext(), payload)
+        return self.app.dispatch(bolt_request)
+
+
 def make_wsgi_app(runtime: Runtime) -> Callable[..., Iterable[bytes]]:
     """Route /healthz to a JSON status, /metrics to Prometheus and everything else to Bolt's WSGI handler, behind
     the request guard; every request to /slack/events is counted, timed and logged."""
     if runtime.app is None:
         raise ValueError("a responder runtime serves no requests")
-    slack = SlackRequestHandler(runtime.app, path=SLACK_PATH)
+    slack = GuardedRequestHandler(runtime.app, path=SLACK_PATH)
     verifier = SignatureVerifier(runtime.settings.slack_signing_secret)
     state = StateCollector(runtime.store, runtime.classifier.store)
 

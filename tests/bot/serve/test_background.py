@@ -10,10 +10,8 @@ from bot.db import OutboxCall
 from bot.errors import StoreError
 from bot.serve.http import make_wsgi_app
 from bot.serve.periodic import PeriodicTask
-from bot.serve.runtime import build_runtime
 from model.errors import ArtifactError
 from tests.support.db import make_unwritable
-from tests.support.slack_requests import BOT_TOKEN, SIGNING_SECRET
 
 
 def wait_until(condition, *, timeout=10.0):
@@ -43,17 +41,6 @@ def test_a_task_survives_expected_failures_of_its_job_and_logs_them_with_its_nam
     logged = [r.getMessage() for r in caplog.records if r.name == "bot.serve.periodic" and r.levelname == "ERROR"]
     assert len(logged) == 3 and all("background task flaky failed" in m for m in logged)
     assert "database is locked" in logged[0] and "model file damaged" in logged[2]
-
-
-@pytest.fixture
-def runtime(settings, fake):
-    rt = build_runtime(
-        settings.with_overrides(
-            slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET, slack_api_url=fake.api_url
-        )
-    )
-    yield rt
-    rt.stop()
 
 
 def healthz(runtime):
