@@ -58,7 +58,7 @@ _STARTS_WITH_OPENER = re.compile(rf"(?:{_OPENERS}|(?:und|and)\b)", re.I)
 class Span:
     start: int
     end: int
-    strong: bool = False  # starts after a paragraph, a bullet or a connector (not just after a full stop)
+    strong: bool = False  # starts at a bullet or a connector (not just after a full stop or a paragraph break)
 
 
 def _words(text: str) -> int:
@@ -113,7 +113,9 @@ def segment(text: str) -> tuple[Span, ...]:
     # Split on a copy whose code blocks are opaque, so offsets stay those of `text`.
     masked = _CODE.sub(lambda m: "#" * len(m.group()), text)
     spans: list[Span] = []
-    for block in _pieces(masked, Span(0, len(masked)), _LINE_BREAK, strong=True):
+    # A paragraph break alone is weak, like a full stop: a long report puts its context and pasted output in
+    # paragraphs of their own before it asks. Bullets and connectors still start a request (see _trim).
+    for block in _pieces(masked, Span(0, len(masked)), _LINE_BREAK, strong=False):
         for line in _pieces(masked, block, _SINGLE_BREAK, strong=False):
             for sentence in _sentences(masked, line):
                 spans.extend(_pieces(masked, sentence, _CONNECTOR, strong=True))
@@ -145,7 +147,8 @@ def _merge_short(text: str, spans: list[Span]) -> list[Span]:
 
 
 def requests(text: str, spans: tuple[Span, ...], *, is_request: Callable[[str], bool]) -> tuple[Span, ...]:
-    """`spans` joined where a full stop alone separates them, unless both sides ask for something.
+    """`spans` joined where a full stop or a paragraph break alone separates them, unless both sides ask for
+    something.
 
     "Die VM läuft nicht. Außerdem bräuchten wir ..." stays two parts (a connector); "Das Projekt fehlt. Die
     Kontingente sind falsch." is one report; "Wie ändere ich X? Und könnt ihr Y?" is two requests.

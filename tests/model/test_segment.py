@@ -87,3 +87,19 @@ def test_lettered_lists_line_breaks_and_more_connectors_start_parts():
     ]
     one = "Die Quota im Projekt ist 0 – plus unser nginx im Cluster liefert 502"
     assert parts(one) == ["Die Quota im Projekt ist 0", "plus unser nginx im Cluster liefert 502"]
+
+
+def test_a_paragraph_that_only_tells_joins_the_one_that_asks_but_two_asking_paragraphs_stay_two():
+    report = (
+        "Servus,\n\nunser neuer Plan ist seit gestern aktiv, aber es gibt kein externes Netz:\n\n"
+        "```\n$ openstack network list --external\n(leer)\n```\n\n"
+        "Könnt ihr das externe Netz für unser Projekt nachziehen?"
+    )
+    assert parts(report) == [report]
+    two = "Könnt ihr die Quotas unseres Plans auf 64 vCPUs setzen?\n\nUnd könnt ihr uns danach drei VMs anlegen?"
+    assert parts(two) == [
+        "Könnt ihr die Quotas unseres Plans auf 64 vCPUs setzen?",
+        "Und könnt ihr uns danach drei VMs anlegen?",
+    ]
+    asks_twice = "Where do I change the invoice address?\n\nCan you build us a site-to-site VPN?"
+    assert parts(asks_twice) == ["Where do I change the invoice address?", "Can you build us a site-to-site VPN?"]
