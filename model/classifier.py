@@ -159,7 +159,7 @@ class Classifier:
             )
         normalized = normalize_many(batch)
         # The parameters were validated at fit and the vectoriser's output is finite: re-checking both on every call
-        # was a third of a single message's time.
+        # was a third to a half of a single message's time.
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
             features = self.pipeline.named_steps["features"].transform(normalized).tocsr()
             probabilities = self.pipeline.named_steps["classify"].predict_proba(features)
