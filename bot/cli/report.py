@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from bot.cli.common import one_line, open_store
 from bot.db import Store
+from bot.db.outbox_rows import DONE
 from bot.db.timestamps import utc_now
 from bot.errors import ConfigError
 from bot.services.report import VERDICT_ORDER, ScopeReport, build_report
@@ -68,13 +69,23 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
 def _post(settings: Settings, *, store: Store, report: ScopeReport, text: str, chart: bytes, chart_name: str) -> None:
     """Queue the message and the chart upload in one transaction; with a bot token, send them now (the message
-    first, the chart only after it), else (or if Slack fails) the running bot's outbox delivers them."""
-    from bot.slack.report import report_calls
+    first, the chart only after it), else (or if Slack fails) the running bot's outbox delivers them. The report of
+    one period goes to one channel once: a second run (a timer that catches up, a manual run) sends only what the
+    first did not."""
+    from bot.slack.report import REPORT_POST, report_calls
 
     title = f"scope-bot weekly report {report.first_day} – {report.last_day}"
-    calls = report_calls(channel=settings.report_channel, title=title, text=text, chart=chart, chart_name=chart_name)
-    ids = store.transact(lambda tx: tx.outbox.enqueue_many(calls))
+    key = f"{REPORT_POST}:{settings.report_channel}:{report.first_day}:{report.last_day}"
+    calls = report_calls(
+        channel=settings.report_channel, title=title, text=text, chart=chart, chart_name=chart_name, key=key
+    )
+    earlier = [store.outbox.by_dedupe_key(c.dedupe_key) for c in calls if c.dedupe_key]
+    sent = {e.id for e in earlier if e is not None and e.state == DONE}
+    ids = store.transact(lambda tx: tx.outbox.enqueue_many(calls))  # a dedupe key queued before returns its id
     where = f"outbox #{ids[0]} and #{ids[1]}"
+    if sent == set(ids):
+        print(f"already posted to {settings.report_channel} ({where}); not posted again", file=sys.stderr)
+        return
     if not settings.slack_bot_token:
         print(f"queued for {settings.report_channel} ({where}); the running bot delivers it", file=sys.stderr)
         return
@@ -82,7 +93,7 @@ def _post(settings: Settings, *, store: Store, report: ScopeReport, text: str, c
     from bot.slack.app import bot_client
 
     outbox = make_outbox(store, bot_client(settings, retries=False), settings=settings)
-    if _deliver_in_order(outbox, ids, pace=settings.channel_pace_seconds):
+    if _deliver_in_order(outbox, [i for i in ids if i not in sent], pace=settings.channel_pace_seconds):
         print(f"posted to {settings.report_channel}", file=sys.stderr)
     else:
         print(f"scope-bot: warning: report not posted yet ({where}); the running bot retries it", file=sys.stderr)

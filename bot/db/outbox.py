@@ -210,22 +210,12 @@ class Outbox:
         query = outbox.select().where(sa.or_(*(conditions[s] for s in states))).order_by(outbox.c.id)
         if purposes is not None:
             query = query.where(outbox.c.purpose.in_(list(purposes)))
-        return self._run(
-            lambda c: [
-                OutboxEntry(
-                    id=r.id,
-                    created_at=r.created_at,
-                    method=r.method,
-                    purpose=r.purpose,
-                    purpose_id=r.purpose_id,
-                    attempts=r.attempts,
-                    state=state_of(r),
-                    last_error=r.last_error,
-                    next_attempt_at=r.next_attempt_at,
-                )
-                for r in c.execute(query)
-            ]
-        )
+        return self._run(lambda c: [_entry(r) for r in c.execute(query)])
+
+    def by_dedupe_key(self, key: str) -> OutboxEntry | None:
+        """The call queued under dedupe key `key`, in whatever state, or None."""
+        query = outbox.select().where(outbox.c.dedupe_key == key)
+        return self._run(lambda c: next((_entry(r) for r in c.execute(query)), None))
 
     def _count(self, *conditions: sa.ColumnElement[bool]) -> int:
         query = sa.select(sa.func.count()).select_from(outbox).where(*conditions)
@@ -242,3 +232,17 @@ class Outbox:
     def failed_count(self) -> int:
         """Calls given up (a permanent Slack error, or too many attempts) and not re-queued."""
         return self._count(outbox.c.done_at.is_(None), outbox.c.failed_at.is_not(None))
+
+
+def _entry(row: Any) -> OutboxEntry:
+    return OutboxEntry(
+        id=row.id,
+        created_at=row.created_at,
+        method=row.method,
+        purpose=row.purpose,
+        purpose_id=row.purpose_id,
+        attempts=row.attempts,
+        state=state_of(row),
+        last_error=row.last_error,
+        next_attempt_at=row.next_attempt_at,
+    )

@@ -24,7 +24,14 @@ UPLOAD = "files.upload_v2"
 
 
 def upload_call(
-    *, channel: str, filename: str, content: bytes, title: str, purpose: str, alt_txt: str = ""
+    *,
+    channel: str,
+    filename: str,
+    content: bytes,
+    title: str,
+    purpose: str,
+    alt_txt: str = "",
+    dedupe_key: str | None = None,
 ) -> OutboxCall:
     """An upload of `content` as `filename` to `channel`, shown with `title`."""
     payload = {
@@ -34,7 +41,7 @@ def upload_call(
         "alt_txt": alt_txt,
         "content_base64": base64.b64encode(content).decode("ascii"),
     }
-    return OutboxCall(method=UPLOAD, payload=payload, purpose=purpose)
+    return OutboxCall(method=UPLOAD, payload=payload, purpose=purpose, dedupe_key=dedupe_key)
 
 
 def file_bytes(payload: Mapping[str, Any]) -> bytes:

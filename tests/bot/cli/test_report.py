@@ -138,3 +138,29 @@ def test_a_failed_post_is_retried_by_the_outbox_and_lands_exactly_once(seeded, s
     assert len(slack.calls_to("files.completeUploadExternal")) == 1
     assert len(files_in_channel(slack)) == 1
     assert [m["channel"] for m in slack.messages] == ["C0REPORTS", "C0REPORTS"]
+
+
+def test_a_second_post_of_the_same_week_sends_nothing_and_says_so(seeded, slack, capsys, monkeypatch):
+    monkeypatch.setenv("SCOPE_BOT_CHANNEL_PACE_SECONDS", "0")
+    assert run(capsys, "report", "--end", "2026-11-30", "--post")[0] == 0
+    code, _, err = run(capsys, "report", "--end", "2026-11-30", "--post")  # the timer catching up, or by hand
+    assert code == 0
+    assert "already posted to C0REPORTS" in err and "not posted again" in err
+    assert len(slack.calls_to("chat.postMessage")) == 1 and len(files_in_channel(slack)) == 1
+    assert len(seeded.outbox.entries(states=("pending", "parked", "failed", "done"))) == 2
+    # another week is another report
+    assert run(capsys, "report", "--end", "2026-12-07", "--post")[0] == 0
+    assert len(slack.calls_to("chat.postMessage")) == 2
+
+
+def test_a_second_post_sends_only_what_the_first_could_not(seeded, slack, capsys, monkeypatch):
+    monkeypatch.setenv("SCOPE_BOT_OUTBOX_RETRY_SECONDS", "0.1")
+    monkeypatch.setenv("SCOPE_BOT_CHANNEL_PACE_SECONDS", "0")
+    slack.fail("files.getUploadURLExternal", times=1)  # the text lands, the chart does not
+    code, _, err = run(capsys, "report", "--end", "2026-11-30", "--post")
+    assert code == 0 and "report not posted yet" in err
+    time.sleep(0.2)  # the chart's retry is due
+    code, _, err = run(capsys, "report", "--end", "2026-11-30", "--post")
+    assert code == 0 and "posted to C0REPORTS" in err
+    assert len(slack.calls_to("chat.postMessage")) == 1 and len(files_in_channel(slack)) == 1
+    assert seeded.outbox.pending_count() == 0
