@@ -190,7 +190,7 @@ class Classifier:
                 whole=decisions[i],
                 probs=scored.probabilities[i],
                 parts=[(decisions[row], s, e) for row, s, e in scored.part_rows[i] if not scored.context[row]],
-                row_features=scored.features[i] if explain and scored.features is not None else None,
+                row_features=_row(scored.features, i) if explain and scored.features is not None else None,
             )
             for i, text in enumerate(scored.texts)
         ]
@@ -206,7 +206,7 @@ class Classifier:
         whole: Decision,
         probs: np.ndarray,
         parts: list[tuple[Decision, int, int]],
-        row_features: Any,
+        row_features: tuple[np.ndarray, np.ndarray] | None,
     ) -> Prediction:
         candidates = [
             Part(
@@ -247,11 +247,19 @@ class Classifier:
             reason=None if mixed else whole.reason,
         )
 
-    def _explain(self, row_features: Any, label: str) -> tuple[str, ...]:
+    def _explain(self, row_features: tuple[np.ndarray, np.ndarray], label: str) -> tuple[str, ...]:
         """Word n-grams present in the message with the largest positive pull towards `label`."""
         class_coef = self._coef[self._classes.index(label)]
-        mask = self._is_word[row_features.indices]
-        present, weights = row_features.indices[mask], row_features.data[mask]
+        indices, data = row_features
+        mask = self._is_word[indices]
+        present, weights = indices[mask], data[mask]
         values = weights * class_coef[present]
         order = np.argsort(values)[::-1][:EXPLANATION_TERMS]
         return tuple(str(self._names[present[i]]) for i in order if values[i] > 0)
+
+
+def _row(features: Any, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row `i` of a CSR matrix as (column indices, values): slicing the arrays, not the matrix, which builds a
+    new sparse matrix per row and was a tenth of a batch's time."""
+    start, end = features.indptr[i], features.indptr[i + 1]
+    return features.indices[start:end], features.data[start:end]
