@@ -151,9 +151,10 @@ def test_honest_feedback_is_learned_promoted_and_hot_reloaded(settings, store, c
         record_feedback(
             store, catalog=catalog, text=text, label=TAUGHT, source="cli", trusted=True, user_id="cli", auditor=auditor
         )
-    # A word the model never saw can look like chatter to it, even "100 % sure": such items wait for a reviewer.
+    # A word the model never saw can look like chatter to it, even "100 % sure": such items wait for a reviewer,
+    # and most go through unflagged.
     flagged = store.feedback.find(status="pending")
-    assert all(i.flagged for i in flagged) and len(flagged) < 4, flagged
+    assert all(i.flagged for i in flagged) and len(flagged) <= len(TAUGHT_TEXTS) // 3, flagged
     for item in flagged:
         review_feedback(store, item.id, accept=True, reviewer="U0REVIEWER")
     # New wordings for existing rows, imported by staff: none contradicts what the model is sure of.
