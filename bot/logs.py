@@ -59,10 +59,12 @@ def formatter(log_format: str) -> logging.Formatter:
 
 
 def configure_logging(*, log_format: str, verbose: bool = False) -> None:
-    """Send the root logger's records to stderr in `log_format`."""
+    """Send the root logger's records, and Python's warnings, to stderr in `log_format`."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter(log_format))
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True)
+    # A library's warning is then a log line in the same format, not a bare line that breaks a JSON log.
+    logging.captureWarnings(True)
 
 
 def gunicorn_logconfig(log_format: str) -> dict[str, Any] | None:

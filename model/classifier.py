@@ -6,6 +6,7 @@ their parts, are vectorised at once.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from model.version_store import VersionStore
 MAX_MODEL_CHARS = 4000
 EXPLANATION_TERMS = 3
 ALTERNATIVES = 3
+_SKLEARN_CALLS = threading.Lock()  # see score_texts
 
 
 @dataclass(frozen=True)
@@ -159,8 +161,10 @@ class Classifier:
             )
         normalized = normalize_many(batch)
         # The parameters were validated at fit and the vectoriser's output is finite: re-checking both on every call
-        # was a third to a half of a single message's time.
-        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+        # was a third to a half of a single message's time. One thread at a time: FeatureUnion's Parallel resets
+        # and restores the process-wide warning filters around each call, so two threads at once race on them and
+        # print a stray warning (scikit-learn issue #32631); the GIL serialises this work anyway.
+        with _SKLEARN_CALLS, sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
             features = self.pipeline.named_steps["features"].transform(normalized).tocsr()
             probabilities = self.pipeline.named_steps["classify"].predict_proba(features)
         return ScoredBatch(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 
 import pytest
 
@@ -48,6 +49,7 @@ def root_logger():
     yield root
     root.handlers[:] = handlers
     root.setLevel(level)
+    logging.captureWarnings(False)
 
 
 def test_configure_logging_writes_json_or_text_to_stderr(capsys, root_logger):
@@ -58,3 +60,14 @@ def test_configure_logging_writes_json_or_text_to_stderr(capsys, root_logger):
     configure_logging(log_format="text")
     logging.getLogger("scope_bot.requests").info("mention ok")
     assert capsys.readouterr().err.strip().endswith("INFO scope_bot.requests: mention ok")
+
+
+def test_a_library_warning_is_a_log_line_in_the_log_format(capsys, root_logger):
+    configure_logging(log_format="json")
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.warn("something a library says", UserWarning, stacklevel=1)
+    [line] = capsys.readouterr().err.strip().splitlines()
+    entry = json.loads(line)
+    assert (entry["level"], entry["logger"]) == ("WARNING", "py.warnings")
+    assert "something a library says" in entry["message"]

@@ -1,3 +1,7 @@
+import sys
+import threading
+import warnings
+
 import pytest
 
 from model.errors import InputError
@@ -109,3 +113,22 @@ def test_contract_of_to_dict(classifier):
     } <= set(data)
     assert data["reason"] == "not_covered" and data["row"] is None
     assert data["parts"][0].keys() == {"text", "start", "end", "label", "verdict", "confidence", "reason"}
+
+
+def test_threads_classifying_at_once_print_no_stray_warning(classifier, dev_set, monkeypatch):
+    # scikit-learn's Parallel resets the process-wide warning filters around each call; unguarded, threads that
+    # classify at once (a web worker's) race on them and print a UserWarning line into the log.
+    shown = []
+    monkeypatch.setattr(warnings, "showwarning", lambda message, *_args, **_kwargs: shown.append(str(message)))
+    texts = list(dev_set.texts[:100])
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.00001)  # switch threads often, as a busy worker does
+    try:
+        threads = [threading.Thread(target=lambda: [classifier.classify(t) for t in texts]) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert shown == []
