@@ -59,6 +59,14 @@ def insert_new(conn: Connection, table: sa.Table, *, keys: list[str]) -> sa.Inse
     return sa.insert(table)
 
 
+def upsert(conn: Connection, table: sa.Table, *, keys: list[str], values: dict[str, object]) -> sa.Insert:
+    """An INSERT of `values` that updates the row whose unique `keys` are taken (ON CONFLICT DO UPDATE): one
+    statement, so two writers of one new row cannot both find it missing and both insert it."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    changed = {k: v for k, v in values.items() if k not in keys}
+    return dialect.insert(table).values(**values).on_conflict_do_update(index_elements=keys, set_=changed)
+
+
 def locked_skipping_others(conn: Connection, query: sa.Select) -> sa.Select:
     """`query` taking row locks, passing over rows another transaction holds (PostgreSQL's FOR UPDATE SKIP LOCKED);
     unchanged on SQLite, which has no row locks (its writers take turns)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
+from bot.db.dialects import upsert
 from bot.db.runner import Runner
 from bot.db.schema import heartbeats
 from bot.db.timestamps import utc_now
@@ -18,8 +19,7 @@ class Heartbeats:
         at = utc_now()
 
         def work(conn: Connection) -> None:
-            updated = conn.execute(heartbeats.update().where(heartbeats.c.worker == worker).values(at=at)).rowcount
-            if not updated:
-                conn.execute(heartbeats.insert().values(worker=worker, at=at))
+            # One statement: two health checks of a new worker at once must not both insert its row.
+            conn.execute(upsert(conn, heartbeats, keys=["worker"], values={"worker": worker, "at": at}))
 
         self._run(work)

@@ -378,3 +378,14 @@ def test_replicas_starting_at_once_on_an_empty_database_migrate_it_once(postgres
             store.close()
     finally:
         postgres_databases.drop(name)
+
+
+def test_simultaneous_first_heartbeats_of_one_worker_all_succeed(workers):
+    # Two health checks of a worker that has no row yet, at once: one statement each, no duplicate-key error.
+    for round_ in range(5):
+        name = f"host:{round_}"
+        results = run_together([lambda s=workers[i % 2], n=name: s.heartbeats.beat(n) for i in range(6)])
+        assert [r for r in results if isinstance(r, Exception)] == [], f"round {round_}: {results}"
+    with workers[0].engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT worker FROM heartbeats ORDER BY worker")).scalars().all()
+    assert rows == [f"host:{r}" for r in range(5)]
