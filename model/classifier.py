@@ -19,6 +19,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from model.artifacts import Manifest, load_version_dir, resolve_model_path
 from model.catalog import MIXED, NONE_LABEL, NOT_A_REQUEST, UNSURE
 from model.errors import ArtifactError, InputError, ModelNotFoundError
+from model.fast_path import FastScorer
 from model.features import is_context, is_request, only_done
 from model.language import FUNCTION_WORDS
 from model.normalize import normalize_many, normalize_text
@@ -96,6 +97,7 @@ class Classifier:
         self._coef = regression.coef_
         self._names, self._is_word = _feature_names(pipeline.named_steps["features"])
         self._is_word &= np.array([_explainable(n) for n in self._names])
+        self._fast = FastScorer.of(pipeline)  # None: a pipeline of another shape goes through scikit-learn
 
     @classmethod
     def load(cls, path: Path | str, *, key: bytes | None = None) -> Classifier:
@@ -160,13 +162,11 @@ class Classifier:
                 texts=(), part_rows=(), context=(), done=(), features=None, probabilities=np.zeros((0, 0))
             )
         normalized = normalize_many(batch)
-        # The parameters were validated at fit and the vectoriser's output is finite: re-checking both on every call
-        # was a third to a half of a single message's time. One thread at a time: FeatureUnion's Parallel resets
-        # and restores the process-wide warning filters around each call, so two threads at once race on them and
-        # print a stray warning (scikit-learn issue #32631); the GIL serialises this work anyway.
-        with _SKLEARN_CALLS, sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-            features = self.pipeline.named_steps["features"].transform(normalized).tocsr()
-            probabilities = self.pipeline.named_steps["classify"].predict_proba(features)
+        if self._fast is not None:
+            features = self._fast.features(normalized)
+            probabilities = self._fast.probabilities(features)
+        else:
+            features, probabilities = self._score_with_sklearn(normalized)
         return ScoredBatch(
             texts=tuple(cut),
             part_rows=tuple(tuple(r) for r in part_rows),
@@ -175,6 +175,15 @@ class Classifier:
             features=features,
             probabilities=probabilities,
         )
+
+    def _score_with_sklearn(self, normalized: list[str]) -> tuple[Any, np.ndarray]:
+        # The parameters were validated at fit and the vectoriser's output is finite: re-checking both on every call
+        # was a third to a half of a single message's time. One thread at a time: FeatureUnion's Parallel resets
+        # and restores the process-wide warning filters around each call, so two threads at once race on them and
+        # print a stray warning (scikit-learn issue #32631); the GIL serialises this work anyway.
+        with _SKLEARN_CALLS, sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            features = self.pipeline.named_steps["features"].transform(normalized).tocsr()
+            return features, self.pipeline.named_steps["classify"].predict_proba(features)
 
     def predictions(
         self, scored: ScoredBatch, *, explain: bool = True, threshold: float | None = None

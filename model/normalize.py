@@ -21,6 +21,8 @@ _SPACE = re.compile(r"\s+")
 
 def fold_accents(text: str) -> str:
     """Fold ä/ö/ü (and other accents) to their base letter and ß to ss."""
+    if text.isascii():
+        return text
     text = text.replace("ß", "ss").replace("ẞ", "ss")
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

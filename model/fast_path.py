@@ -1,0 +1,116 @@
+"""Scoring a batch with the fitted pipeline's own parameters, without scikit-learn's per-call input checks.
+
+For one short message the checks (check_array, data-frame detection, fitted-ness, dtype conversions) were about
+nine tenths of the pipeline's time: transform 670 µs and predict_proba 280 µs, against about 80 µs of counting
+and 4 µs of the product with the coefficients. Each step here is what the fitted estimator's own method computes,
+on its own fitted attributes (vocabulary, idf, coefficients, temperature), and the counting stays scikit-learn's.
+`FastScorer.of` returns None for a pipeline of any other shape, which then runs through scikit-learn as before;
+tests/model/test_fast_path.py checks that both give the same features and probabilities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import softmax
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
+
+
+@dataclass(frozen=True)
+class _Branch:
+    """One branch of the feature union: the marking function, then its TF-IDF vectoriser."""
+
+    prepare: Callable[[list[str]], list[str]]
+    vectorizer: TfidfVectorizer
+
+    def transform(self, texts: list[str]) -> sp.csr_matrix:
+        vec = self.vectorizer
+        # CountVectorizer's transform: the fitted vocabulary, scikit-learn's analyser; then TfidfTransformer's steps.
+        counts = sp.csr_matrix(CountVectorizer.transform(vec, self.prepare(texts)), dtype=np.float64)
+        if vec.sublinear_tf:
+            np.log(counts.data, counts.data)
+            counts.data += 1.0
+        if vec.use_idf:
+            counts.data *= vec.idf_[counts.indices]
+        inplace_csr_row_normalize_l2(counts)
+        return counts
+
+
+@dataclass(frozen=True)
+class FastScorer:
+    """Features and temperature-scaled probabilities of a fitted scope pipeline."""
+
+    branches: tuple[_Branch, ...]
+    coef_t: np.ndarray  # (n_features, n_classes)
+    intercept: np.ndarray
+    beta: float
+
+    @classmethod
+    def of(cls, pipeline: Pipeline) -> FastScorer | None:
+        """The fast path for a pipeline shaped as model.pipeline builds it, or None for any other shape."""
+        features, classify = pipeline.named_steps.get("features"), pipeline.named_steps.get("classify")
+        if not isinstance(features, FeatureUnion) or features.transformer_weights is not None:
+            return None
+        branches = [_branch(step) for _, step in features.transformer_list]
+        regression, beta = _calibrated_regression(classify)
+        if regression is None or any(b is None for b in branches):
+            return None
+        return cls(
+            branches=tuple(b for b in branches if b is not None),
+            coef_t=np.ascontiguousarray(regression.coef_.T),
+            intercept=regression.intercept_,
+            beta=beta,
+        )
+
+    def features(self, normalized: Sequence[str]) -> sp.csr_matrix:
+        """The feature union's output for normalised texts."""
+        texts = list(normalized)
+        return sp.hstack([b.transform(texts) for b in self.branches], format="csr")
+
+    def probabilities(self, features: sp.csr_matrix) -> np.ndarray:
+        """The calibrated class probabilities, as CalibratedClassifierCV.predict_proba computes them."""
+        logits = np.asarray(features @ self.coef_t) + self.intercept
+        if np.all((logits >= 0) & (logits <= 1)) and np.allclose(logits.sum(axis=1), 1.0):
+            logits = np.log(logits + 1e-12)  # scikit-learn takes such rows for probabilities (_convert_to_logits)
+        return softmax(self.beta * logits, axis=1)
+
+
+def _branch(step: Any) -> _Branch | None:
+    if not isinstance(step, Pipeline) or [name for name, _ in step.steps] != ["mark", "tfidf"]:
+        return None
+    mark, tfidf = step.named_steps["mark"], step.named_steps["tfidf"]
+    if not isinstance(mark, FunctionTransformer) or type(tfidf) is not TfidfVectorizer or tfidf.norm != "l2":
+        return None
+    func, kw_args = mark.func, dict(mark.kw_args or {})
+    if func is None:
+        return None
+    return _Branch(prepare=lambda texts: func(texts, **kw_args), vectorizer=tfidf)
+
+
+def _calibrated_regression(classify: Any) -> tuple[LogisticRegression | None, float]:
+    """The multinomial regression under a one-fold temperature calibration, and its inverse temperature."""
+    if not isinstance(classify, CalibratedClassifierCV) or len(classify.calibrated_classifiers_) != 1:
+        return None, 1.0
+    calibrated = classify.calibrated_classifiers_[0]
+    calibrators = calibrated.calibrators
+    if calibrated.method != "temperature" or len(calibrators) != 1 or not hasattr(calibrators[0], "beta_"):
+        return None, 1.0
+    regression = calibrated.estimator
+    if isinstance(regression, FrozenEstimator):
+        regression = regression.estimator
+    if type(regression) is not LogisticRegression or len(regression.classes_) < 3:
+        return None, 1.0
+    # Fitted inside CalibratedClassifierCV, the regression's classes are the labels' indices in classes_.
+    if list(regression.classes_) not in (list(classify.classes_), list(range(len(classify.classes_)))):
+        return None, 1.0
+    return regression, float(calibrators[0].beta_)
