@@ -19,6 +19,7 @@ databases are in part_b_figures, part_b_report and part_b_databases.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import tempfile
 import time
@@ -36,8 +37,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller counts, no CV search, retrain 200 and 1k")
     parser.add_argument("--only", action="append", choices=["A", "B", "C"], help="run only this part (repeatable)")
+    parser.add_argument("--rounds", type=int, help="part B: measure every server this many times (default 3, 1 quick)")
     args = parser.parse_args(argv)
     cfg = QUICK if args.quick else FULL
+    if args.rounds is not None:
+        if args.rounds < 1:
+            parser.error("--rounds must be at least 1")
+        cfg = dataclasses.replace(cfg, http_rounds=args.rounds)
     parts = set(args.only or ["A", "B", "C"])
 
     from bot.settings import load_settings

@@ -32,6 +32,7 @@ class Config:
     http_n: int
     http_clients: int
     http_n_serial: int
+    http_rounds: int  # part B measures every server this many times, in turns (ratios: median of the rounds)
     workers: int
     retrain_sizes: tuple[int, ...]
     retrain_limit_s: dict[int, float] = field(default_factory=dict)
@@ -46,6 +47,7 @@ FULL = Config(
     http_n=2000,
     http_clients=4,
     http_n_serial=500,
+    http_rounds=3,
     workers=2,
     retrain_sizes=(1_000, 10_000, 100_000),
     retrain_limit_s={1_000: 120.0, 10_000: 240.0, 100_000: 600.0},
@@ -59,6 +61,7 @@ QUICK = Config(
     http_n=80,
     http_clients=4,
     http_n_serial=20,
+    http_rounds=1,
     workers=2,
     retrain_sizes=(200, 1_000),
     retrain_limit_s={200: 300.0, 1_000: 300.0},

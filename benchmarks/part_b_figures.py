@@ -61,6 +61,7 @@ class ServerFigures:
     log_errors: int = 0  # lines of its output at ERROR level or starting a traceback
     first_error: str | None = None  # the first of them
     failure: str | None = None  # why it was not measured, or not to the end
+    round: int = 1  # which round of part B (every server runs once per round, in turns)
 
     @property
     def label(self) -> str:
@@ -79,8 +80,11 @@ class HttpFigures:
     workers: int
     clients: int
 
-    def scope_bots(self) -> tuple[ServerFigures, ...]:
-        return tuple(s for s in self.servers if s.name == "scope-bot")
+    def rounds(self) -> tuple[int, ...]:
+        return tuple(sorted({s.round for s in self.servers}))
 
-    def bare(self) -> ServerFigures | None:
-        return next((s for s in self.servers if s.name == "bare-bolt"), None)
+    def scope_bots(self, round_: int) -> tuple[ServerFigures, ...]:
+        return tuple(s for s in self.servers if s.name == "scope-bot" and s.round == round_)
+
+    def bare(self, round_: int) -> ServerFigures | None:
+        return next((s for s in self.servers if s.name == "bare-bolt" and s.round == round_), None)

@@ -93,7 +93,7 @@ def _plans(fake: RemoteFakeSlack, workdir: Path, model_dir: Path, databases: Seq
 
 
 def measure_plan(
-    plan: Plan, index: int, fake: RemoteFakeSlack, texts: Sequence[str], cfg: Config, workdir: Path
+    plan: Plan, index: int, fake: RemoteFakeSlack, texts: Sequence[str], cfg: Config, workdir: Path, *, round_: int
 ) -> ServerFigures:
     """Start the plan's server, put the load on it, stop it; a server that does not start gives no runs."""
     port = free_port()
@@ -102,13 +102,13 @@ def measure_plan(
     try:
         if plan.prepare:
             _prepare(plan, workdir)
-        log(f"B: starting {plan.tag} on 127.0.0.1:{port} ({cfg.workers} workers x 8 threads)")
+        log(f"B: round {round_}: starting {plan.tag} on 127.0.0.1:{port} ({cfg.workers} workers x 8 threads)")
         server = start_server(plan.tag, cmd, plan.env, port, workdir)
     except RuntimeError as exc:
         log(f"B: {plan.tag} not measured: {exc}")
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
         reason = f"{lines[0].rstrip(':')}: {lines[-1]}" if len(lines) > 1 else (lines or ["?"])[0]
-        return ServerFigures(plan.name, database, None, None, (), failure=reason[:300])
+        return ServerFigures(plan.name, database, None, None, (), failure=reason[:300], round=round_)
     failure = None
     try:
         log(f"B: {plan.tag} up after {server.startup_s:.1f} s; sending requests")
@@ -130,6 +130,7 @@ def measure_plan(
         log_errors=len(errors),
         first_error=errors[0][:200] if errors else None,
         failure=failure,
+        round=round_,
     )
 
 
@@ -191,7 +192,13 @@ def measure(cfg: Config, workdir: Path, model_dir: Path, texts: Sequence[str]) -
         if dbs.skipped:
             log(f"B: PostgreSQL rows skipped: {dbs.skipped}")
         plans = _plans(fake, workdir, model_dir, dbs.databases)
-        servers = tuple(measure_plan(plan, i, fake, texts, cfg, workdir) for i, plan in enumerate(plans))
+        # Every server once per round, in turns: what the machine does meanwhile (other load, frequency, caches)
+        # drifts over minutes, and a ratio is taken within a round, then the median over rounds.
+        servers = tuple(
+            measure_plan(plan, r * len(plans) + i, fake, texts, cfg, workdir, round_=r + 1)
+            for r in range(cfg.http_rounds)
+            for i, plan in enumerate(plans)
+        )
         auth_tests = fake.auth_tests()
     return HttpFigures(
         servers=servers,
