@@ -35,7 +35,22 @@ _ABBREVIATIONS = (
     "vs.",
     "dr.",
     "ggf.",
+    "ggfs.",
     "p.s.",
+    "inkl.",
+    "exkl.",
+    "zzgl.",
+    "evtl.",
+    "bspw.",
+    "d.h.",
+    "u.u.",
+    "z.t.",
+    "mind.",
+    "max.",
+    "min.",
+    "incl.",
+    "approx.",
+    "esp.",
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 # Words that open another request: after a comma, dash or space inside a sentence, or at a sentence's start.
@@ -61,7 +76,12 @@ class Span:
     strong: bool = False  # starts at a bullet or a connector (not just after a full stop or a paragraph break)
 
 
+# Slack addressing and links (<@U02ABC>, <#C01|ops>, <!here>, <https://…|label>) and "cc" carry no request.
+_MARKUP = re.compile(r"<[^<>\n]*>|\bcc\b", re.I)
+
+
 def _words(text: str) -> int:
+    text = _MARKUP.sub(" ", text)
     return sum(w.lower() not in WRITTEN_FUNCTION_WORDS for w in re.findall(r"[^\W\d_]+", text))
 
 

@@ -1,3 +1,5 @@
+import unicodedata
+
 from model.normalize import fold_accents, normalize_text
 
 
@@ -25,6 +27,17 @@ def test_keeps_code_text_without_backticks():
 def test_lowercases_and_folds_umlauts_and_eszett():
     assert normalize_text("Kündigung GRÖSSE Straße Ärger") == "kundigung grosse strasse arger"
     assert fold_accents("café ẞ") == "cafe ss"
+
+
+def test_folding_is_the_same_for_every_character_and_for_text_that_mixes_them():
+    def by_definition(text):
+        text = text.replace("ß", "ss").replace("ẞ", "ss")
+        return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+    chars = [chr(c) for c in range(0x20, 0x2000)] + ["ẞ", "€", "🚀", "ǅ", "ﬁ", "Ⅳ"]
+    assert [fold_accents(c) for c in chars] == [by_definition(c) for c in chars]
+    mixed = "Größe ÄÖÜ œuvre Łódź Ⅻ ﬁle 🚀 a\u0308 e\u0301\u0327 ĳ ñ"
+    assert fold_accents(mixed) == by_definition(mixed)
 
 
 def test_unescapes_slack_html_entities_and_collapses_space():

@@ -15,6 +15,9 @@ def test_a_single_request_stays_one_part():
         "Unser Projekt ist noch nicht freigeschaltet. Die Kontingente stehen auf 0.",
         "Die Rechnung vom 30.06. ist doppelt gekommen, könnt ihr das prüfen?",
         "Hi! Can you reset my 2FA? Thanks!",
+        "Könnt ihr uns das VPN einrichten, inkl. Routen? Gern mit Angebot, evtl. auch bspw. mit Wartung.",
+        "Im Portal lässt sich kein SSH-Key hinterlegen, Fehler 'format'. Könnt ihr das prüfen? cc <@U02ABC123>",
+        "The console shows an empty page after login. Could you check? cc <!subteam^S01|@ops> <#C01|support>",
     ]:
         assert parts(text) == [text], text
 
