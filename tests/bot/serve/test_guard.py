@@ -8,7 +8,7 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.serve.guard import MAX_BODY_BYTES, guard
-from tests.support.slack_requests import SIGNING_SECRET, signed_headers
+from tests.support.slack_requests import SIGNING_SECRET, signed_environ, signed_headers, wsgi_environ
 
 VERIFIER = SignatureVerifier(SIGNING_SECRET)
 JSON = "application/json"
@@ -16,21 +16,8 @@ FORM = "application/x-www-form-urlencoded"
 EVENT = json.dumps({"type": "event_callback", "event": {"type": "app_mention", "channel": "C1", "ts": "1.2"}})
 
 
-def environ(body: bytes, headers: dict[str, str], *, method="POST", length: int | None = None) -> dict:
-    env = {
-        "REQUEST_METHOD": method,
-        "CONTENT_TYPE": headers.get("Content-Type", ""),
-        "CONTENT_LENGTH": str(len(body) if length is None else length),
-        "wsgi.input": io.BytesIO(body),
-    }
-    for name in ("X-Slack-Request-Timestamp", "X-Slack-Signature"):
-        if name in headers:
-            env["HTTP_" + name.upper().replace("-", "_")] = headers[name]
-    return env
-
-
 def signed(body: str, content_type: str = JSON, **overrides) -> dict:
-    return environ(body.encode(), {**signed_headers(body, content_type=content_type), **overrides})
+    return signed_environ(body, content_type=content_type, **overrides)
 
 
 def test_a_valid_request_passes_and_its_body_is_there_for_bolt():
@@ -50,15 +37,15 @@ def test_a_valid_request_passes_and_its_body_is_there_for_bolt():
     ],
 )
 def test_anything_but_a_valid_signature_is_401(headers):
-    refusal = guard(environ(EVENT.encode(), {"Content-Type": JSON, **headers}), VERIFIER)
+    refusal = guard(wsgi_environ(EVENT.encode(), {"Content-Type": JSON, **headers}), VERIFIER)
     assert refusal is not None and refusal.status.startswith("401")
 
 
 def test_a_stale_or_other_secrets_signature_is_401():
     stale = signed_headers(EVENT, content_type=JSON, timestamp=int(time.time()) - 600)
-    assert guard(environ(EVENT.encode(), stale), VERIFIER).status.startswith("401")
+    assert guard(wsgi_environ(EVENT.encode(), stale), VERIFIER).status.startswith("401")
     other = signed_headers(EVENT, content_type=JSON, secret="not-the-secret")
-    assert guard(environ(EVENT.encode(), other), VERIFIER).status.startswith("401")
+    assert guard(wsgi_environ(EVENT.encode(), other), VERIFIER).status.startswith("401")
 
 
 def test_bodies_over_the_limit_are_413_without_reading_them():
@@ -66,11 +53,11 @@ def test_bodies_over_the_limit_are_413_without_reading_them():
         def read(self, *args):
             raise AssertionError("the body must not be read")
 
-    env = environ(b"", {"Content-Type": JSON}, length=MAX_BODY_BYTES + 1)
+    env = wsgi_environ(b"", {"Content-Type": JSON}, length=MAX_BODY_BYTES + 1)
     env["wsgi.input"] = Unreadable()
     assert guard(env, VERIFIER).status.startswith("413")
     # A client that claims no length gets read up to the limit, no further.
-    big = environ(b"x" * (MAX_BODY_BYTES + 10), {"Content-Type": JSON}, length=0)
+    big = wsgi_environ(b"x" * (MAX_BODY_BYTES + 10), {"Content-Type": JSON}, length=0)
     assert guard(big, VERIFIER).status.startswith("413")
 
 
@@ -91,5 +78,5 @@ def test_signed_but_malformed_bodies_are_400(body, content_type):
 def test_non_utf8_bodies_and_other_methods_are_refused():
     raw = b'{"a": "\xff"}'
     headers = signed_headers(raw.decode("latin-1"), content_type=JSON)
-    assert guard(environ(raw, headers), VERIFIER).status[:3] in ("400", "401")
+    assert guard(wsgi_environ(raw, headers), VERIFIER).status[:3] in ("400", "401")
     assert guard(signed(EVENT) | {"REQUEST_METHOD": "GET"}, VERIFIER).status.startswith("405")

@@ -1,29 +1,18 @@
 """The WSGI app that gunicorn serves, called with signed requests as WSGI environs."""
 
-import io
 import json
 
 import pytest
 
 from bot.serve.http import make_wsgi_app
-from tests.support.slack_requests import command_body, signed_headers
+from tests.support.slack_requests import command_body, signed_environ
 
 FORM = "application/x-www-form-urlencoded"
 
 
 def post(runtime, body: str) -> tuple[str, bytes]:
     """POST a signed form body to /slack/events through the WSGI app; (status line, response body)."""
-    headers = signed_headers(body, content_type=FORM)
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": "/slack/events",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "CONTENT_TYPE": FORM,
-        "CONTENT_LENGTH": str(len(body.encode())),
-        "wsgi.input": io.BytesIO(body.encode()),
-        "HTTP_X_SLACK_REQUEST_TIMESTAMP": headers["X-Slack-Request-Timestamp"],
-        "HTTP_X_SLACK_SIGNATURE": headers["X-Slack-Signature"],
-    }
+    environ = signed_environ(body, content_type=FORM)
     answer = {}
 
     def start_response(status, _headers, _exc_info=None):
