@@ -110,8 +110,9 @@ def _ends_with_abbreviation(text: str) -> bool:
     words = text.rstrip().split()
     if not words:
         return False
-    last = words[-1].lower()
-    return last.endswith(_ABBREVIATIONS) or bool(re.fullmatch(r"\w\.|[\d.]+\.", last))
+    # The whole word, so that "admin." or "job." still end a sentence while "(inkl." does not.
+    last = words[-1].lower().lstrip("([{\"'„“‚‘")
+    return last in _ABBREVIATIONS or bool(re.fullmatch(r"\w\.|[\d.]+\.", last))
 
 
 def _trim(text: str, span: Span) -> Span | None:

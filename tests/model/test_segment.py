@@ -56,6 +56,16 @@ def test_ps_and_connectors_start_a_new_part():
     ]
 
 
+def test_an_abbreviation_is_a_whole_word_not_a_words_ending():
+    # "min." and "b." are abbreviations; "admin." and "job." end a sentence.
+    assert parts("Bitte legt uns einen Nutzer für den Admin. Könnt ihr außerdem den Cron-Job neu starten?") == [
+        "Bitte legt uns einen Nutzer für den Admin.",
+        "Könnt ihr außerdem den Cron-Job neu starten?",
+    ]
+    single = "Wir brauchen mind. 4 vCPUs (inkl. GPU) und max. 2 Volumes im Plan, könnt ihr das setzen?"
+    assert parts(single) == [single]
+
+
 def test_two_questions_are_two_parts_but_a_question_after_a_report_is_not():
     assert parts("Wie ändere ich meine Rechnungsadresse? Könnt ihr uns außerdem ein VPN bauen?") == [
         "Wie ändere ich meine Rechnungsadresse?",
