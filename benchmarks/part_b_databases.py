@@ -2,6 +2,7 @@
 are on this machine (tests/support/postgres.py: the same server the PostgreSQL test variants use).
 
     with bench_databases(workdir) as dbs:   # dbs.databases: SQLite first; dbs.skipped: why PostgreSQL is missing
+        dbs.fresh(2)                        # the same databases, empty again: a round's own file and database
         ...                                 # the server is stopped on the way out, also on an error
 """
 
@@ -32,9 +33,25 @@ class BenchDatabase:
 class DatabaseSet:
     databases: tuple[BenchDatabase, ...]
     skipped: str | None  # why there is no PostgreSQL database (None: there is one)
+    workdir: Path
+    postgres: Databases | None = None
+
+    def fresh(self, round_: int) -> tuple[BenchDatabase, ...]:
+        """Empty databases for a round, so that no round measures on the rows an earlier one left behind."""
+        if round_ == 1:
+            return self.databases
+        fresh = []
+        for db in self.databases:
+            if db.key == "sqlite":
+                url = str(self.workdir / f"http-bench-r{round_}.db")
+            else:
+                assert self.postgres is not None
+                _name, url = self.postgres.create()
+            fresh.append(BenchDatabase(db.key, db.label, url, db.detail))
+        return tuple(fresh)
 
 
-SQLITE_DETAIL = "a file in the run's temporary directory (the bot's own pragmas: WAL, synchronous=NORMAL)"
+SQLITE_DETAIL = "a new file per round in the run's temporary directory (the bot's own pragmas: WAL, synchronous=NORMAL)"
 
 
 @contextmanager
@@ -45,7 +62,8 @@ def bench_databases(workdir: Path) -> Iterator[DatabaseSet]:
     try:
         postgres, skipped, server = _postgres()
         databases = (sqlite,) if postgres is None else (sqlite, postgres)
-        yield DatabaseSet(databases=databases, skipped=skipped)
+        creator = Databases(server) if server is not None else None
+        yield DatabaseSet(databases=databases, skipped=skipped, workdir=workdir, postgres=creator)
     finally:
         if server is not None:
             log(f"B: stopping the PostgreSQL server on 127.0.0.1:{server.port}")
@@ -84,7 +102,7 @@ def _postgres() -> tuple[BenchDatabase | None, str | None, PostgresServer | None
         raise
     detail = (
         f"PostgreSQL {version.split()[0]} on 127.0.0.1:{server.port}, a throwaway server in a temporary directory "
-        "(tests/support/postgres.py: fsync, synchronous_commit and full_page_writes off), a fresh database"
+        "(tests/support/postgres.py: fsync, synchronous_commit and full_page_writes off), a fresh database per round"
     )
     log(f"B: PostgreSQL {version.split()[0]} up on 127.0.0.1:{server.port}")
     return BenchDatabase("postgresql", "PostgreSQL", url, detail), None, server

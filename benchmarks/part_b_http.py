@@ -1,5 +1,6 @@
 """Part B: `scope-bot serve` on SQLite and on PostgreSQL vs. a bare Bolt app (empty handlers) under the same
-gunicorn set-up, on loopback: the servers one after another, the same load each, one fake Slack for all.
+gunicorn set-up, on loopback: the servers one after another, the same load each, in rounds (each round with a fake
+Slack and databases of its own).
 
 The figures are part_b_figures', the tables part_b_report's, the databases part_b_databases'.
 """
@@ -188,20 +189,22 @@ def measure_server(
 
 
 def measure(cfg: Config, workdir: Path, model_dir: Path, texts: Sequence[str]) -> HttpFigures:
-    with RemoteFakeSlack() as fake, bench_databases(workdir) as dbs:
+    servers: list[ServerFigures] = []
+    auth_tests = 0
+    with bench_databases(workdir) as dbs:
         if dbs.skipped:
             log(f"B: PostgreSQL rows skipped: {dbs.skipped}")
-        plans = _plans(fake, workdir, model_dir, dbs.databases)
         # Every server once per round, in turns: what the machine does meanwhile (other load, frequency, caches)
-        # drifts over minutes, and a ratio is taken within a round, then the median over rounds.
-        servers = tuple(
-            measure_plan(plan, r * len(plans) + i, fake, texts, cfg, workdir, round_=r + 1)
-            for r in range(cfg.http_rounds)
-            for i, plan in enumerate(plans)
-        )
-        auth_tests = fake.auth_tests()
+        # drifts over minutes, and a ratio is taken within a round, then the median over rounds. Each round starts
+        # from empty databases and a new fake Slack, so that no round pays for the rows and calls of the ones before.
+        for r in range(cfg.http_rounds):
+            with RemoteFakeSlack() as fake:
+                plans = _plans(fake, workdir, model_dir, dbs.fresh(r + 1))
+                for i, plan in enumerate(plans):
+                    servers.append(measure_plan(plan, r * len(plans) + i, fake, texts, cfg, workdir, round_=r + 1))
+                auth_tests += fake.auth_tests()
     return HttpFigures(
-        servers=servers,
+        servers=tuple(servers),
         databases=dbs.databases,
         postgres_skipped=dbs.skipped,
         auth_tests=auth_tests,

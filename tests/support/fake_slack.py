@@ -52,6 +52,7 @@ class FakeSlack:
         self.socket_mode_url = ""  # what apps.connections.open hands out (a local WebSocket server)
         # Every message posted, as conversations.history/replies return them (a post to a user id lands in "D<id>").
         self.messages: list[dict[str, Any]] = []
+        self._message_ts: set[str] = set()  # the ts of every message: a post stays O(1) however many came before
         self.latency = 0.0  # seconds every Web API answer is held back (a slow Slack)
         # Files of files.getUploadURLExternal: id -> filename, length, title, channel and the bytes uploaded to
         # the URL it handed out (POSTs to it are recorded as "file_upload" calls).
@@ -191,8 +192,9 @@ class FakeSlack:
         if channel[:1] in ("U", "W"):
             channel = "D" + channel
         ts = f"{time.time():.6f}"
-        while any(m["ts"] == ts for m in self.messages):  # unique, and ordered like Slack's
+        while ts in self._message_ts:  # unique, and ordered like Slack's
             ts = f"{float(ts) + 0.000001:.6f}"
+        self._message_ts.add(ts)
         message = {"channel": channel, "ts": ts, "text": params.get("text"), "thread_ts": params.get("thread_ts")}
         if params.get("metadata"):
             message["metadata"] = params["metadata"]
