@@ -17,6 +17,10 @@ from bot.db.schema import processed_events
 from bot.db.timestamps import ago, from_now, utc_now
 
 
+# Built once: a statement made per call (insert().values(...)) costs more to build than SQLite takes to run it.
+_RECEIVE = processed_events.insert()
+
+
 @dataclass(frozen=True)
 class InboxEvent:
     key: str
@@ -33,7 +37,7 @@ class Events:
         received before."""
         row = {"event_key": key, "received_at": utc_now(), "payload": json.dumps(payload)}
         try:
-            self._run(lambda c: c.execute(processed_events.insert().values(**row)))
+            self._run(lambda c: c.execute(_RECEIVE, row))
         except IntegrityError:
             return False
         return True
