@@ -1,7 +1,7 @@
 """Splitting a message into the requests it may contain; every part is a verbatim span."""
 
 from model.classifier import _asks
-from model.segment import requests, segment
+from model.segment import _OPENERS, OPENER_LETTERS, requests, segment
 
 
 def parts(text):
@@ -116,3 +116,42 @@ def test_a_paragraph_that_only_tells_joins_the_one_that_asks_but_two_asking_para
     ]
     asks_twice = "Where do I change the invoice address?\n\nCan you build us a site-to-site VPN?"
     assert parts(asks_twice) == ["Where do I change the invoice address?", "Can you build us a site-to-site VPN?"]
+
+
+def _first_letters(items) -> set[str]:
+    """The characters a parsed pattern (re._parser's tree) can start with; "" if it can match empty."""
+    first: set[str] = set()
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            return first | {chr(av).lower()}
+        if name == "IN":
+            return first | {chr(c).lower() for kind, c in av if str(kind) == "LITERAL"} | {"?"}
+        if name == "BRANCH":
+            for branch in av[1]:
+                first |= _first_letters(branch)
+            return first if "" not in first else (first - {""}) | _first_letters(items[1:])
+        if name == "SUBPATTERN":
+            inner = _first_letters(av[3])
+            if "" not in inner:
+                return first | inner
+            first |= inner - {""}
+            continue
+        if name in ("MAX_REPEAT", "MIN_REPEAT"):
+            inner = _first_letters(av[2])
+            first |= inner - {""}
+            if av[0] > 0 and "" not in inner:
+                return first
+            continue
+        if name == "AT":
+            continue
+        return first | {"?"}  # anything else (any character, a category): the guard would have to allow it
+    return first | {""}
+
+
+def test_every_opener_starts_with_a_letter_the_connector_guard_allows():
+    import re._parser
+
+    letters = _first_letters(list(re._parser.parse(_OPENERS)))
+    assert letters <= set(OPENER_LETTERS), sorted(letters - set(OPENER_LETTERS))
+    assert set(OPENER_LETTERS) <= letters  # no letter in the guard that no opener needs
