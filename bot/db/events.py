@@ -16,7 +16,6 @@ from bot.db.runner import Runner
 from bot.db.schema import processed_events
 from bot.db.timestamps import ago, from_now, utc_now
 
-
 # Built once: a statement made per call (insert().values(...)) costs more to build than SQLite takes to run it.
 _RECEIVE = processed_events.insert()
 
