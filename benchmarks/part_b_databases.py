@@ -60,9 +60,8 @@ def bench_databases(workdir: Path) -> Iterator[DatabaseSet]:
     sqlite = BenchDatabase("sqlite", "SQLite", str(workdir / "http-bench.db"), SQLITE_DETAIL)
     server: PostgresServer | None = None
     try:
-        postgres, skipped, server = _postgres()
+        postgres, skipped, server, creator = _postgres()
         databases = (sqlite,) if postgres is None else (sqlite, postgres)
-        creator = Databases(server) if server is not None else None
         yield DatabaseSet(databases=databases, skipped=skipped, workdir=workdir, postgres=creator)
     finally:
         if server is not None:
@@ -70,8 +69,9 @@ def bench_databases(workdir: Path) -> Iterator[DatabaseSet]:
             server.stop()
 
 
-def _postgres() -> tuple[BenchDatabase | None, str | None, PostgresServer | None]:
-    """(database, None, server) or (None, why not, None); a server that started but failed later is stopped."""
+def _postgres() -> tuple[BenchDatabase | None, str | None, PostgresServer | None, Databases | None]:
+    """(database, None, server, creator of further databases) or (None, why not, None, None); a server that
+    started but failed later is stopped."""
     bindir = find_bindir()
     if bindir is None:
         return (
@@ -79,12 +79,14 @@ def _postgres() -> tuple[BenchDatabase | None, str | None, PostgresServer | None
             "no PostgreSQL binaries (initdb and pg_ctl, looked up via `pg_config --bindir` and "
             "/usr/lib/postgresql/*/bin); install Debian's postgresql package to measure them",
             None,
+            None,
         )
     log(f"B: starting a throwaway PostgreSQL server ({bindir})")
     server: PostgresServer | None = None
     try:
         server = start_server(bindir)
-        _name, url = Databases(server).create()
+        creator = Databases(server)
+        _name, url = creator.create()
         engine = server.admin()
         try:
             with engine.connect() as conn:
@@ -95,7 +97,8 @@ def _postgres() -> tuple[BenchDatabase | None, str | None, PostgresServer | None
         if server is not None:
             server.stop()
         first = str(exc).strip().splitlines()
-        return None, f"the throwaway PostgreSQL server did not start: {first[0] if first else type(exc).__name__}", None
+        why = f"the throwaway PostgreSQL server did not start: {first[0] if first else type(exc).__name__}"
+        return None, why, None, None
     except BaseException:  # Ctrl-C while setting up: no server left behind
         if server is not None:
             server.stop()
@@ -105,4 +108,4 @@ def _postgres() -> tuple[BenchDatabase | None, str | None, PostgresServer | None
         "(tests/support/postgres.py: fsync, synchronous_commit and full_page_writes off), a fresh database per round"
     )
     log(f"B: PostgreSQL {version.split()[0]} up on 127.0.0.1:{server.port}")
-    return BenchDatabase("postgresql", "PostgreSQL", url, detail), None, server
+    return BenchDatabase("postgresql", "PostgreSQL", url, detail), None, server, creator
