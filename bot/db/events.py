@@ -28,15 +28,16 @@ class InboxEvent:
 
 
 class Events:
-    def __init__(self, run: Runner):
+    def __init__(self, run: Runner, *, single: Runner):
         self._run = run
+        self._single = single  # for the acknowledgement's INSERT: one statement, committed on its own
 
     def receive(self, key: str, payload: Mapping[str, Any]) -> bool:
         """Store an event to be handled (one short INSERT, all an acknowledgement waits for); False if it was
         received before."""
         row = {"event_key": key, "received_at": utc_now(), "payload": json.dumps(payload)}
         try:
-            self._run(lambda c: c.execute(_RECEIVE, row))
+            self._single(lambda c: c.execute(_RECEIVE, row))
         except IntegrityError:
             return False
         return True

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from bot.db.dialects import engine_url, retryable, shown
 from bot.db.events import Events
@@ -30,10 +30,11 @@ CONFLICT_RETRIES = 3
 
 
 class Records:
-    """The repositories over one Runner: every call in its own transaction, or all in the caller's."""
+    """The repositories over one Runner: every call in its own transaction, or all in the caller's; `single`
+    runs what is one statement alone (by default in a transaction of `run`'s)."""
 
-    def __init__(self, run: Runner):
-        self.events = Events(run)
+    def __init__(self, run: Runner, *, single: Runner | None = None):
+        self.events = Events(run, single=single or run)
         self.verdicts = Verdicts(run)
         self.quotes = Quotes(run)
         self.feedback = Feedback(run)
@@ -64,9 +65,15 @@ class Store(Records):
     """Open with Store.open(url). `store.quotes.get(ref)` runs one short transaction; `store.transact(work)`
     runs `work(tx)` in one."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, *, autocommit: Engine):
         self.engine = engine
-        super().__init__(self._run)
+        self._autocommit = autocommit  # the same database, every statement committed on its own
+        super().__init__(self._run, single=self._run_single)
+
+    @property
+    def engines(self) -> tuple[Engine, Engine]:
+        """Both connection pools on the database: transactions, and statements committed on their own."""
+        return self.engine, self._autocommit
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -86,8 +93,13 @@ class Store(Records):
             options["connect_args"] = {"connect_timeout": 10}
         try:
             engine = sa.create_engine(target, **options)
+            # The acknowledgement's one INSERT needs no transaction around it: on PostgreSQL that saves the BEGIN,
+            # the COMMIT and the pre-ping, three of its four round trips (a dead connection is retried instead).
+            options.pop("pool_pre_ping", None)
+            autocommit = sa.create_engine(target, isolation_level="AUTOCOMMIT", **options)
             if engine.dialect.name == "sqlite":
                 sa.event.listen(engine, "connect", _sqlite_pragmas)
+                sa.event.listen(autocommit, "connect", _sqlite_pragmas)
             with engine.begin() as conn:
                 migrate(conn)
         except SQLAlchemyError as exc:
@@ -95,11 +107,12 @@ class Store(Records):
             raise StoreError(
                 f"cannot open database {shown(url)}: {exc.__class__.__name__}: {detail[0] if detail else ''}"
             ) from exc
-        return cls(engine)
+        return cls(engine, autocommit=autocommit)
 
     def close(self) -> None:
-        """Release the connection pool."""
+        """Release the connection pools."""
         self.engine.dispose()
+        self._autocommit.dispose()
 
     def _run(self, work: Callable[[Connection], T], /) -> T:
         conflicts = 0
@@ -111,6 +124,28 @@ class Store(Records):
                 conflicts += 1
                 if conflicts >= CONFLICT_RETRIES or not retryable(exc.__cause__ or exc):
                     raise
+
+    def _run_single(self, work: Callable[[Connection], T], /) -> T:
+        try:
+            with self._autocommitted() as conn:
+                return work(conn)
+        except StoreError as exc:
+            if not (isinstance(exc.__cause__, DBAPIError) and exc.__cause__.connection_invalidated):
+                raise
+        # A pooled connection the server had closed (a restart, a failover) is gone from the pool now: once more
+        # on a new one. Had the statement committed before the line broke, the INSERT's IntegrityError says so.
+        with self._autocommitted() as conn:
+            return work(conn)
+
+    @contextmanager
+    def _autocommitted(self) -> Iterator[Connection]:
+        try:
+            with self._autocommit.connect() as conn:
+                yield conn
+        except IntegrityError:
+            raise
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database error: {exc.__class__.__name__}: {exc}") from exc
 
     @contextmanager
     def _begin(self) -> Iterator[Connection]:

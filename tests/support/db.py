@@ -20,9 +20,11 @@ def make_unwritable(store: Store) -> Callable[[], None]:
         cursor.close()
 
     def undo() -> None:
-        sa.event.remove(store.engine, "connect", refuse_writes)
-        store.engine.dispose()
+        for engine in store.engines:
+            sa.event.remove(engine, "connect", refuse_writes)
+            engine.dispose()
 
-    sa.event.listen(store.engine, "connect", refuse_writes)
-    store.engine.dispose()  # pooled connections were opened writable
+    for engine in store.engines:
+        sa.event.listen(engine, "connect", refuse_writes)
+        engine.dispose()  # pooled connections were opened writable
     return undo

@@ -331,6 +331,22 @@ def test_claims_can_be_limited_to_one_records_calls(workers):
 # --- the inbox: events stored before their acknowledgement, handled once ----------------------------------------
 
 
+@pytest.mark.parametrize("db_backend", ["postgres"], indirect=True)
+def test_an_event_is_stored_over_a_pooled_connection_the_server_closed(workers):
+    store = workers[0]
+    assert store.events.receive("event:Ev1", {})  # leaves a connection in the acknowledgement's pool
+    with store.engine.connect() as conn:  # what a server restart or failover does to it
+        conn.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    assert store.events.receive("event:Ev2", {})  # on a new connection, not an error
+    assert not store.events.receive("event:Ev2", {})
+    assert [e.key for e in store.events.unhandled(older_than_seconds=-60)] == ["event:Ev1", "event:Ev2"]
+
+
 def test_a_received_event_is_handled_once_and_one_left_unhandled_is_found_later(workers):
     first, second = workers
     assert first.events.receive("event:Ev1", {"event": {"type": "app_mention", "text": "hi"}})
