@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 # A live worker or responder answers within a second; an event older than this and not handled lost its worker.
 ORPHAN_SECONDS = 30.0
-# Mentions classified together (one vectorisation) and answered in one transaction.
+# Mentions classified together (one vectorisation), each then answered in a transaction of its own.
 BATCH = 20
 
 

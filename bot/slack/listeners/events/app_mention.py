@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from slack_bolt import BoltResponse
@@ -59,28 +60,30 @@ def _reply(deps: Deps, tx: Tx, body: Mapping[str, Any], assessment: Assessment |
 
 
 def answer_many(deps: Deps, bodies: Sequence[Mapping[str, Any]]) -> int:
-    """Answer stored mentions: classified together, their replies queued in one transaction that marks them
+    """Answer stored mentions: classified together, each reply queued in a transaction that marks its mention
     handled, then sent (what Slack refuses now, the outbox retries); returns how many were answered here (one
     handled already, by another worker, is skipped)."""
     texts = [mention_text(body.get("event") or {}) for body in bodies]
     asked = [i for i, text in enumerate(texts) if text]
     assessed = assess_many([texts[i] for i in asked], classifier=deps.classifier) if asked else []
     assessments = dict(zip(asked, assessed, strict=True))
-    lease = deps.outbox.lease_seconds
-
-    def work(tx: Tx) -> list[OutboxItem]:
-        items = []
-        for i, body in enumerate(bodies):
-            key = event_key(body)
-            if key is not None and not tx.events.mark_handled(key):
-                continue
-            items.append(tx.outbox.enqueue_claimed(_reply(deps, tx, body, assessments.get(i)), lease_seconds=lease))
-        return items
-
-    items = deps.store.transact(work)
+    # A transaction per mention, not per batch: SQLite has one writer at a time, and an acknowledgement's INSERT
+    # waited for a whole batch's writes (about 11 ms for 20 mentions; a few tenths of a millisecond for one).
+    items = [
+        item
+        for i, body in enumerate(bodies)
+        if (item := deps.store.transact(partial(_queue_reply, deps, body, assessments.get(i)))) is not None
+    ]
     for item in items:
         deps.outbox.deliver_claimed(item)
     return len(items)
+
+
+def _queue_reply(deps: Deps, body: Mapping[str, Any], assessment: Assessment | None, tx: Tx) -> OutboxItem | None:
+    key = event_key(body)
+    if key is not None and not tx.events.mark_handled(key):
+        return None
+    return tx.outbox.enqueue_claimed(_reply(deps, tx, body, assessment), lease_seconds=deps.outbox.lease_seconds)
 
 
 def handle(ack: Any, body: dict, context: Any) -> None:
