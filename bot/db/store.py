@@ -139,24 +139,13 @@ class Store(Records):
 
     @contextmanager
     def _autocommitted(self) -> Iterator[Connection]:
-        try:
-            with self._autocommit.connect() as conn:
-                yield conn
-        except IntegrityError:
-            raise
-        except SQLAlchemyError as exc:
-            raise StoreError(f"database error: {exc.__class__.__name__}: {exc}") from exc
+        with _store_errors(), self._autocommit.connect() as conn:
+            yield conn
 
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
-        # IntegrityError passes through: callers use it to detect duplicates and races.
-        try:
-            with self.engine.begin() as conn:
-                yield conn
-        except IntegrityError:
-            raise
-        except SQLAlchemyError as exc:
-            raise StoreError(f"database error: {exc.__class__.__name__}: {exc}") from exc
+        with _store_errors(), self.engine.begin() as conn:
+            yield conn
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run `action` now: what was written through the store itself is committed already."""
@@ -184,6 +173,17 @@ class Store(Records):
                 conflicts += 1
                 if conflicts >= CONFLICT_RETRIES or not retryable(exc.__cause__ or exc):
                     raise
+
+
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """SQLAlchemy's errors as StoreError, except IntegrityError: callers use it to detect duplicates and races."""
+    try:
+        yield
+    except IntegrityError:
+        raise
+    except SQLAlchemyError as exc:
+        raise StoreError(f"database error: {exc.__class__.__name__}: {exc}") from exc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
