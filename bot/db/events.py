@@ -27,6 +27,17 @@ class InboxEvent:
     payload: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """The events received and not handled yet."""
+
+    count: int
+    oldest: datetime | None  # when the longest-waiting one arrived
+
+
+_WAITING = (processed_events.c.handled_at.is_(None), processed_events.c.payload.is_not(None))
+
+
 class Events:
     def __init__(self, run: Runner, *, single: Runner):
         self._run = run
@@ -56,11 +67,7 @@ class Events:
         """Received events still not handled after `older_than_seconds` (their worker died), oldest first."""
         query = (
             sa.select(processed_events)
-            .where(
-                processed_events.c.handled_at.is_(None),
-                processed_events.c.payload.is_not(None),
-                processed_events.c.received_at < from_now(seconds=-older_than_seconds),
-            )
+            .where(*_WAITING, processed_events.c.received_at < from_now(seconds=-older_than_seconds))
             .order_by(processed_events.c.received_at)
             .limit(limit)
         )
@@ -68,16 +75,18 @@ class Events:
             lambda c: [InboxEvent(r.event_key, r.received_at, json.loads(r.payload)) for r in c.execute(query)]
         )
 
+    def backlog(self) -> Backlog:
+        """How many events wait to be handled, and since when the oldest has."""
+        query = sa.select(sa.func.count(), sa.func.min(processed_events.c.received_at)).where(*_WAITING)
+        count, oldest = self._run(lambda c: c.execute(query).one())
+        return Backlog(count, oldest)
+
     def waiting_count(self, *, older_than_seconds: float) -> int:
         """How many received events are still not handled after `older_than_seconds`."""
         query = (
             sa.select(sa.func.count())
             .select_from(processed_events)
-            .where(
-                processed_events.c.handled_at.is_(None),
-                processed_events.c.payload.is_not(None),
-                processed_events.c.received_at < from_now(seconds=-older_than_seconds),
-            )
+            .where(*_WAITING, processed_events.c.received_at < from_now(seconds=-older_than_seconds))
         )
         return self._run(lambda c: c.execute(query).scalar_one())
 

@@ -131,6 +131,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(7, "times: timestamp with time zone on PostgreSQL, fixed-width text on SQLite", times_as_timestamps),
     Migration(8, "model versions published through the database", create(schema.model_versions, schema.model_current)),
+    Migration(
+        9,
+        "the event inbox: an index of the events still waiting",
+        create(_index(schema.processed_events, "ix_events_waiting")),
+    ),
 )
 
 

@@ -31,6 +31,13 @@ processed_events = sa.Table(
     # handled in the transaction that queues its reply; one a worker died on is handled by the recovery task.
     sa.Column("payload", sa.Text),
     sa.Column("handled_at", _TIME),
+    # The events still waiting: the responder looks for them 20 times a second among a week of handled ones.
+    sa.Index(
+        "ix_events_waiting",
+        "received_at",
+        sqlite_where=sa.text("handled_at IS NULL"),
+        postgresql_where=sa.text("handled_at IS NULL"),
+    ),
 )
 
 verdicts = sa.Table(

@@ -152,7 +152,9 @@ def test_a_database_at_migration_6_gets_real_timestamps_and_keeps_its_rows_and_t
         with store.engine.connect() as conn:
             applied = [r[0] for r in conn.execute(sa.text("SELECT id FROM schema_migrations ORDER BY id"))]
             columns = {c["name"]: c["type"] for c in sa.inspect(conn).get_columns("outbox")}
+            event_indexes = {i["name"] for i in sa.inspect(conn).get_indexes("processed_events")}
         assert applied == [m.number for m in MIGRATIONS]
+        assert "ix_events_waiting" in event_indexes  # migration 9
         if dialect == "postgresql":
             assert isinstance(columns["created_at"], sa.DateTime) and columns["created_at"].timezone
         [reset] = store.feedback.accepted()

@@ -129,6 +129,6 @@ def test_a_database_at_migration_5_gets_the_margin_columns_and_the_decisions_and
         assert queue(store) == []
         with store.engine.connect() as conn:
             applied = [r[0] for r in conn.execute(sa.text("SELECT id FROM schema_migrations ORDER BY id"))]
-        assert applied == [m.number for m in MIGRATIONS] == [1, 2, 3, 4, 5, 6, 7, 8]
+        assert applied == [m.number for m in MIGRATIONS] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     finally:
         store.close()
