@@ -2,9 +2,10 @@
 
 A web worker stores a mention (one INSERT) and acknowledges it. Classifying holds the GIL for milliseconds at a
 time in scikit-learn's C code, so answering in the worker would hold up the acknowledgements of other requests;
-here it does not, and the responder runs at a lower CPU priority, so under a burst acknowledgements come first and
-replies a moment later. It also delivers and retries the outbox. `scope-bot serve` starts it and restarts it if it
-dies; `scope-bot respond` runs it alone (e.g. as its own Deployment beside the web replicas).
+here it does not. The responder runs at a lower CPU priority and holds off during a burst (bot.slack.inbox's
+answer_after_burst), so acknowledgements come first and replies a moment later. It also delivers and retries the
+outbox. `scope-bot serve` starts it and restarts it if it dies; `scope-bot respond` runs it alone (e.g. as its own
+Deployment beside the web replicas).
 """
 
 from __future__ import annotations

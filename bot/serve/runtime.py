@@ -20,7 +20,7 @@ from bot.settings import Settings
 from bot.slack.announcements import make_outbox
 from bot.slack.app import bot_client, create_app, make_deps
 from bot.slack.deps import Deps
-from bot.slack.inbox import answer_waiting
+from bot.slack.inbox import answer_after_burst, answer_waiting
 from bot.slack.outbox import Outbox
 from bot.slack.preflight import BotIdentity
 from model.catalog import load_catalog
@@ -63,7 +63,7 @@ class Runtime:
             if self.role == RESPONDER:
                 inbox = PeriodicTask(
                     "answer-mentions",
-                    lambda: answer_waiting(self.deps, older_than_seconds=0),
+                    lambda: answer_after_burst(self.deps),
                     interval=RESPONDER_POLL_SECONDS,
                 )
             else:

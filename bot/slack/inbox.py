@@ -4,8 +4,11 @@ events whose worker died before answering them."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from bot.db.events import InboxEvent
+from bot.db.timestamps import utc_now
 from bot.slack.deps import Deps
 from bot.slack.listeners.events import app_mention
 
@@ -15,6 +18,24 @@ log = logging.getLogger(__name__)
 ORPHAN_SECONDS = 30.0
 # Mentions classified together (one vectorisation), each then answered in a transaction of its own.
 BATCH = 20
+# Acknowledgements first: while a burst of mentions is arriving (this many waiting), the responder holds off
+# answering for up to HOLD_SECONDS, so that the acknowledgements, which Slack wants within 3 s, do not share the
+# CPU and SQLite's one write lock with the replies. A burst's replies queue behind one another anyway.
+BURST = 20
+HOLD_SECONDS = 1.0
+
+
+def answer_after_burst(
+    deps: Deps, *, burst: int = BURST, hold_seconds: float = HOLD_SECONDS, now: Callable[[], datetime] = utc_now
+) -> int:
+    """The responder's round: answer the waiting mentions, unless `burst` or more are waiting and none of them
+    for `hold_seconds` yet; returns how many this call answered."""
+    backlog = deps.store.events.backlog()
+    if backlog.oldest is None:
+        return 0
+    if backlog.count >= burst and now() - backlog.oldest < timedelta(seconds=hold_seconds):
+        return 0
+    return answer_waiting(deps, older_than_seconds=0)
 
 
 def answer_waiting(deps: Deps, *, older_than_seconds: float = ORPHAN_SECONDS, limit: int = 200) -> int:
