@@ -170,19 +170,31 @@ def _merge_short(text: str, spans: list[Span]) -> list[Span]:
     return out
 
 
+# A short sentence that points back ("Macht ihr sowas?", "Is that included?") asks about the sentence before it.
+# German "das"/"dies" before a capitalised word is an article ("das Projekt"), not a pointer back.
+_POINTS_BACK = re.compile(r"\b(?i:sowas|so etwas|so was|dies|das|this|that|it)\b(?!\s+[A-ZÄÖÜ])")
+MAX_POINTING_WORDS = 4
+
+
+def _points_back(piece: str) -> bool:
+    return _words(piece) <= MAX_POINTING_WORDS and bool(_POINTS_BACK.search(piece))
+
+
 def requests(text: str, spans: tuple[Span, ...], *, is_request: Callable[[str], bool]) -> tuple[Span, ...]:
     """`spans` joined where a full stop or a paragraph break alone separates them, unless both sides ask for
-    something.
+    something, or the second only points back at the first.
 
     "Die VM läuft nicht. Außerdem bräuchten wir ..." stays two parts (a connector); "Das Projekt fehlt. Die
-    Kontingente sind falsch." is one report; "Wie ändere ich X? Und könnt ihr Y?" is two requests.
+    Kontingente sind falsch." is one report; "Wie ändere ich X? Und könnt ihr Y?" is two requests; "Wir
+    möchten ein VPN. Macht ihr sowas?" is one.
     """
     out: list[Span] = []
     for span in spans:
+        piece = text[span.start : span.end]
         if (
             out
             and not span.strong
-            and not (is_request(text[out[-1].start : out[-1].end]) and is_request(text[span.start : span.end]))
+            and (_points_back(piece) or not (is_request(text[out[-1].start : out[-1].end]) and is_request(piece)))
         ):
             out[-1] = Span(out[-1].start, span.end, out[-1].strong)
         else:

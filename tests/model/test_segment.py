@@ -75,6 +75,20 @@ def test_two_questions_are_two_parts_but_a_question_after_a_report_is_not():
     assert parts(report) == [report]
 
 
+def test_a_short_sentence_that_points_back_joins_the_request_it_points_at():
+    for text in [
+        "Wir möchten ein Site-to-Site-VPN zu unserem Büro. Macht ihr sowas im Rahmen der Einrichtung mit?",
+        "We need a Kubernetes cluster with three nodes. Is that included in our plan?",
+        "Könnt ihr uns Ollama auf der GPU-VM installieren? Oder kostet das extra?",
+    ]:
+        assert parts(text) == [text], text
+    # "das" before a noun is an article: a second request of its own.
+    assert parts("Wie ändere ich meine Rechnungsadresse? Könnt ihr das Netzwerk bauen?") == [
+        "Wie ändere ich meine Rechnungsadresse?",
+        "Könnt ihr das Netzwerk bauen?",
+    ]
+
+
 def test_code_blocks_are_never_split_nor_a_part_of_their_own():
     text = "pip install fails on the H100:\n```\nERROR. foo\n\nbar. baz\n```\nplease help. thanks"
     assert parts(text) == [text]
