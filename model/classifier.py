@@ -17,7 +17,7 @@ import sklearn
 from sklearn.calibration import CalibratedClassifierCV
 
 from model.artifacts import Manifest, load_version_dir, resolve_model_path
-from model.catalog import MIXED, NONE_LABEL, NOT_A_REQUEST, UNSURE
+from model.catalog import LOW_CONFIDENCE, MIXED, NONE_LABEL, NOT_A_REQUEST, UNSURE
 from model.errors import ArtifactError, InputError, ModelNotFoundError
 from model.fast_path import FastScorer
 from model.features import is_context, is_request, only_done
@@ -42,6 +42,7 @@ class ScoredBatch:
     part_rows: tuple[tuple[tuple[int, int, int], ...], ...]  # per message: (row, start, end) of each part
     context: tuple[bool, ...]  # per row: a part that only sets the scene, no request of its own
     done: tuple[bool, ...]  # per row: the text only says that things work (or thanks)
+    asks: tuple[bool, ...]  # per row: the text asks for something (a question, a plea, a verb of work)
     features: Any
     probabilities: np.ndarray  # rows: the messages, then all parts
 
@@ -159,7 +160,7 @@ class Classifier:
             part_rows.append(rows)
         if not cut:
             return ScoredBatch(
-                texts=(), part_rows=(), context=(), done=(), features=None, probabilities=np.zeros((0, 0))
+                texts=(), part_rows=(), context=(), done=(), asks=(), features=None, probabilities=np.zeros((0, 0))
             )
         normalized = normalize_many(batch)
         if self._fast is not None:
@@ -172,6 +173,7 @@ class Classifier:
             part_rows=tuple(tuple(r) for r in part_rows),
             context=tuple(is_context(n, raw=raw) for n, raw in zip(normalized, batch, strict=True)),
             done=tuple(only_done(n, raw=raw) for n, raw in zip(normalized, batch, strict=True)),
+            asks=tuple(is_request(n, raw=raw) for n, raw in zip(normalized, batch, strict=True)),
             features=features,
             probabilities=probabilities,
         )
@@ -192,8 +194,10 @@ class Classifier:
         threshold = self.threshold if threshold is None else threshold
         decisions = [self._decide(p, threshold) for p in scored.probabilities]
         for i in range(len(scored.texts)):
-            if scored.done[i]:
-                # The whole message only says that things work, or thanks: nothing is asked.
+            unsure_and_asks_nothing = decisions[i].reason == LOW_CONFIDENCE and not scored.asks[i]
+            if scored.done[i] or unsure_and_asks_nothing:
+                # The whole message only says that things work, or thanks, or the model is unsure and nothing is
+                # asked (a joke, a benchmark shared): not a request, rather than a hand-over that pings an agent.
                 decisions[i] = Decision(
                     label=NONE_LABEL, verdict=UNSURE, confidence=decisions[i].confidence, reason=NOT_A_REQUEST
                 )

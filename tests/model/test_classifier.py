@@ -132,3 +132,21 @@ def test_threads_classifying_at_once_print_no_stray_warning(classifier, dev_set,
     finally:
         sys.setswitchinterval(interval)
     assert shown == []
+
+
+def test_an_unsure_message_that_asks_nothing_is_not_a_request_but_one_that_asks_is_handed_over(classifier):
+    import dataclasses
+
+    import numpy as np
+
+    classes = list(classifier.pipeline.classes_)
+    # A made-up spread over rows of both verdicts, no verdict above the threshold, `none` not on top.
+    spread = np.full(len(classes), 0.0)
+    for label, p in {"cloudgpu.custom_code": 0.3, "cloudgpu.vm_setup": 0.25, "none": 0.2, "cstack.ui": 0.25}.items():
+        spread[classes.index(label)] = p
+    texts = ["unsere GPUs glühen heute, das Training rennt richtig schnell :fire:", "Könnt ihr euch das Training ansehen?"]
+    scored = classifier.score_texts(texts)
+    scored = dataclasses.replace(scored, part_rows=((), ()), probabilities=np.vstack([spread, spread]))
+    chatter, request = classifier.predictions(scored, explain=False, threshold=0.7)
+    assert (chatter.verdict, chatter.reason, chatter.label) == ("unsure", "not_a_request", "none")
+    assert (request.verdict, request.reason) == ("unsure", "low_confidence")
