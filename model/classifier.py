@@ -20,7 +20,7 @@ from model.artifacts import Manifest, load_version_dir, resolve_model_path
 from model.catalog import LOW_CONFIDENCE, MIXED, NONE_LABEL, NOT_A_REQUEST, UNSURE
 from model.errors import ArtifactError, InputError, ModelNotFoundError
 from model.fast_path import FastScorer
-from model.features import is_context, is_request, only_done
+from model.features import asks_or_reports, is_context, is_request, only_done
 from model.language import FUNCTION_WORDS
 from model.normalize import normalize_many, normalize_text
 from model.prediction import Alternative, Decision, Part, Prediction, combine_parts, decide
@@ -42,7 +42,7 @@ class ScoredBatch:
     part_rows: tuple[tuple[tuple[int, int, int], ...], ...]  # per message: (row, start, end) of each part
     context: tuple[bool, ...]  # per row: a part that only sets the scene, no request of its own
     done: tuple[bool, ...]  # per row: the text only says that things work (or thanks)
-    asks: tuple[bool, ...]  # per row: the text asks for something (a question, a plea, a verb of work)
+    asks: tuple[bool, ...]  # per row: the text asks for something or reports a problem (features.asks_or_reports)
     features: Any
     probabilities: np.ndarray  # rows: the messages, then all parts
 
@@ -173,7 +173,7 @@ class Classifier:
             part_rows=tuple(tuple(r) for r in part_rows),
             context=tuple(is_context(n, raw=raw) for n, raw in zip(normalized, batch, strict=True)),
             done=tuple(only_done(n, raw=raw) for n, raw in zip(normalized, batch, strict=True)),
-            asks=tuple(is_request(n, raw=raw) for n, raw in zip(normalized, batch, strict=True)),
+            asks=tuple(asks_or_reports(n, raw=raw) for n, raw in zip(normalized, batch, strict=True)),
             features=features,
             probabilities=probabilities,
         )
@@ -197,7 +197,7 @@ class Classifier:
             unsure_and_asks_nothing = decisions[i].reason == LOW_CONFIDENCE and not scored.asks[i]
             if scored.done[i] or unsure_and_asks_nothing:
                 # The whole message only says that things work, or thanks, or the model is unsure and nothing is
-                # asked (a joke, a benchmark shared): not a request, rather than a hand-over that pings an agent.
+                # asked or reported broken (a joke, a benchmark shared): not a request, rather than a hand-over.
                 decisions[i] = Decision(
                     label=NONE_LABEL, verdict=UNSURE, confidence=decisions[i].confidence, reason=NOT_A_REQUEST
                 )

@@ -119,7 +119,7 @@ _WANT_NOT = re.compile(
 def only_done(normalized: str, *, raw: str) -> bool:
     """Every clause says that something is done or works (or thanks), and nothing is asked."""
     clauses = [c for c in _CLAUSE.split(normalized) if c.strip()]
-    return "?" not in raw and bool(clauses) and all(is_done(c) for c in clauses)
+    return not is_request(normalized, raw=raw) and bool(clauses) and all(is_done(c) for c in clauses)
 
 
 def is_context(normalized: str, *, raw: str) -> bool:
@@ -132,10 +132,21 @@ _REQUEST_CUE = re.compile(
     r"\b(?:bitte|please|pls|plz|konnt|konntet|konnten|kannst|konnen|could|can you|can u|would you|will you|"
     r"need|needs|brauchen|brauche|brauchte|brauchten|benotigen|benotige|mochten|mochte|would like|"
     r"hatten gern|hatte gern|help|hilfe|helft|unterstutzung|wie|how|wo|where|warum|why|"
-    r"was kostet|what does|anlegen|einrichten|installieren|install|deploy|set up|aufsetzen|fix|beheben)\b"
+    r"was kostet|what does|anlegen|einrichten|installieren|install|deploy|set up|aufsetzen|fix|beheben|"
+    r"was soll|was sollen|what should|what do (?:i|we) do)\b"
+)
+# Words of a problem report ("nvidia-smi findet keine GPU", "login broken"): a report asks for help without asking.
+_TROUBLE = re.compile(
+    r"\b(?:error|errors|fehler|failed|fails|failing|fehlgeschlagen|kaputt|broken|down|crash\w*|hangt|hanging|"
+    r"stuck|timeout|denied|verweigert|gesperrt|locked|missing|fehlt|falsch|wrong|problem\w*|issue|bug)\b"
 )
 
 
 def is_request(normalized: str, *, raw: str) -> bool:
     """A part that asks for something: a question, a plea, a need, or a verb of work ("bitte ... anlegen")."""
     return "?" in raw or bool(_REQUEST_CUE.search(normalized))
+
+
+def asks_or_reports(normalized: str, *, raw: str) -> bool:
+    """A request (is_request) or a problem report: something does not work, fails or is missing."""
+    return is_request(normalized, raw=raw) or bool(_NEGATED.search(normalized) or _TROUBLE.search(normalized))

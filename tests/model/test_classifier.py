@@ -134,7 +134,7 @@ def test_threads_classifying_at_once_print_no_stray_warning(classifier, dev_set,
     assert shown == []
 
 
-def test_an_unsure_message_that_asks_nothing_is_not_a_request_but_one_that_asks_is_handed_over(classifier):
+def test_an_unsure_message_that_asks_nothing_is_not_a_request_but_a_question_or_a_report_is_handed_over(classifier):
     import dataclasses
 
     import numpy as np
@@ -144,9 +144,14 @@ def test_an_unsure_message_that_asks_nothing_is_not_a_request_but_one_that_asks_
     spread = np.full(len(classes), 0.0)
     for label, p in {"cloudgpu.custom_code": 0.3, "cloudgpu.vm_setup": 0.25, "none": 0.2, "cstack.ui": 0.25}.items():
         spread[classes.index(label)] = p
-    texts = ["unsere GPUs glühen heute, das Training rennt richtig schnell :fire:", "Könnt ihr euch das Training ansehen?"]
+    texts = [
+        "unsere GPUs glühen heute, das Training rennt richtig schnell :fire:",
+        "Könnt ihr euch das Training ansehen?",
+        "Die VM ist neu. Trotzdem findet nvidia-smi keine GPU.",
+    ]
     scored = classifier.score_texts(texts)
-    scored = dataclasses.replace(scored, part_rows=((), ()), probabilities=np.vstack([spread, spread]))
-    chatter, request = classifier.predictions(scored, explain=False, threshold=0.7)
+    scored = dataclasses.replace(scored, part_rows=((), (), ()), probabilities=np.vstack([spread] * 3))
+    chatter, request, report = classifier.predictions(scored, explain=False, threshold=0.7)
     assert (chatter.verdict, chatter.reason, chatter.label) == ("unsure", "not_a_request", "none")
     assert (request.verdict, request.reason) == ("unsure", "low_confidence")
+    assert (report.verdict, report.reason) == ("unsure", "low_confidence")

@@ -1,6 +1,6 @@
 """Contrast and negation in the features, and telling context from a request."""
 
-from model.features import is_context, is_request, only_done, prepare
+from model.features import asks_or_reports, is_context, is_request, only_done, prepare
 from model.normalize import normalize_text
 
 
@@ -47,3 +47,15 @@ def test_context_request_and_done_detection():
     assert not is_request(n("The dashboard shows my instances twice."), raw="The dashboard shows my instances twice.")
     assert only_done(n("haha thanks, the VM works now"), raw="haha thanks, the VM works now")
     assert not only_done(n("thanks! can you also reset my 2FA?"), raw="thanks! can you also reset my 2FA?")
+
+
+def test_a_running_process_with_a_plea_for_advice_is_not_a_done_message_and_a_report_is_told_from_chatter():
+    def n(t):
+        return normalize_text(t)
+
+    hacked = "glaub meine vm wurde gehackt da läuft ein komischer prozess was soll ich tun"
+    assert not only_done(n(hacked), raw=hacked)
+    for report in ["Trotzdem findet nvidia-smi keine GPU.", "login broken since this morning", "Rechnung fehlt"]:
+        assert asks_or_reports(n(report), raw=report), report
+    for chatter in ["TIL openstack server list --long shows the zone :exploding_head:", "die GPUs glühen heute :fire:"]:
+        assert not asks_or_reports(n(chatter), raw=chatter), chatter
