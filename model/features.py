@@ -4,8 +4,8 @@
   end of the clause) become `neg_<word>` for the word features, so "keine VMs deployen" and "VMs deployen" differ.
   The character features keep them: most problem reports are negations ("findet keine GPU"), and the model learns
   from both.
-- Contrast: the clause after a contrast marker (sondern/aber/stattdessen/es geht um/but/what we need is) is what the
-  message asks for; it is repeated, which gives it more weight.
+- Contrast: the clause after a contrast marker (sondern/aber/stattdessen/es geht um/wir brauchen nur/but/what we need
+  is/we just need) is what the message asks for; it is repeated, which gives it more weight.
 - Done: a clause that says something is done or works ("Plan ist eingerichtet, danke", "the VM works") is context,
   not the request; its words are marked `done_<word>` (word features) and dropped (character features).
 """
@@ -47,7 +47,11 @@ NEGATION_CUES = frozenset(
 )
 _CONTRAST = re.compile(
     r"\b(?:sondern|aber|stattdessen|vielmehr|es geht (?:um|darum)|eigentlich geht es um|but|instead|"
-    r"what we (?:need|want) is|what i (?:need|want) is|rather)\b"
+    r"what we (?:need|want) is|what i (?:need|want) is|rather|"
+    # "What we need from you: ...", "We just need the machine", "Wir brauchen nur ...": the request follows.
+    r"what (?:we|i) (?:need|want) from you|all (?:we|i) (?:need|want) is|(?:we|i) (?:just|only) (?:need|want)|"
+    r"was (?:wir|ich) (?:brauchen|brauchten|brauche|mochten|mochte)|"
+    r"(?:wir|ich) (?:brauchen|brauchten|brauche|mochten|mochte|wollen|will) (?:nur|lediglich|eigentlich))\b"
 )
 _DONE = re.compile(
     r"\b(?:geklappt|klappt|funktioniert|lauft|laufen|passt|passen|erledigt|fertig|eingerichtet|freigeschaltet|"

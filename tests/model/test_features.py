@@ -24,6 +24,12 @@ def test_the_clause_after_a_contrast_marker_counts_twice():
     marked = words("nicht der Plan, sondern die VMs fehlen")
     assert marked.count("vms") == 2 and marked.count("neg_plan") == 1
     assert words("nicht der Plan, sondern die VMs fehlen", contrast=False).count("vms") == 1
+    for text in [
+        "We'll handle PyTorch ourselves. We just need the machine: the VM isn't running",
+        "Creds are rotated on our side. What we need from you: reset the machine's password",
+        "PyTorch machen wir selbst, wir brauchen nur die Maschine",
+    ]:
+        assert words(text).count("machine") + words(text).count("maschine") == 2, text
 
 
 def test_a_done_clause_is_marked_for_words_and_dropped_for_characters():
