@@ -20,7 +20,7 @@ from model.artifacts import Manifest, load_version_dir, resolve_model_path
 from model.catalog import LOW_CONFIDENCE, MIXED, NONE_LABEL, NOT_A_REQUEST, UNSURE
 from model.errors import ArtifactError, InputError, ModelNotFoundError
 from model.fast_path import FastScorer
-from model.features import asks_or_reports, is_context, is_request, only_done
+from model.features import asks_or_reports, is_context, is_request, only_done, says_no_request
 from model.language import FUNCTION_WORDS
 from model.normalize import normalize_many, normalize_text
 from model.prediction import Alternative, Decision, Part, Prediction, combine_parts, decide
@@ -41,7 +41,7 @@ class ScoredBatch:
     texts: tuple[str, ...]
     part_rows: tuple[tuple[tuple[int, int, int], ...], ...]  # per message: (row, start, end) of each part
     context: tuple[bool, ...]  # per row: a part that only sets the scene, no request of its own
-    done: tuple[bool, ...]  # per row: the text only says that things work (or thanks)
+    done: tuple[bool, ...]  # per row: the text only says that things work (or thanks), or that nothing is asked
     asks: tuple[bool, ...]  # per row: the text asks for something or reports a problem (features.asks_or_reports)
     features: Any
     probabilities: np.ndarray  # rows: the messages, then all parts
@@ -172,7 +172,9 @@ class Classifier:
             texts=tuple(cut),
             part_rows=tuple(tuple(r) for r in part_rows),
             context=tuple(is_context(n, raw=raw) for n, raw in zip(normalized, batch, strict=True)),
-            done=tuple(only_done(n, raw=raw) for n, raw in zip(normalized, batch, strict=True)),
+            done=tuple(
+                only_done(n, raw=raw) or says_no_request(n, raw=raw) for n, raw in zip(normalized, batch, strict=True)
+            ),
             asks=tuple(asks_or_reports(n, raw=raw) for n, raw in zip(normalized, batch, strict=True)),
             features=features,
             probabilities=probabilities,

@@ -154,3 +154,27 @@ def is_request(normalized: str, *, raw: str) -> bool:
 def asks_or_reports(normalized: str, *, raw: str) -> bool:
     """A request (is_request) or a problem report: something does not work, fails or is missing."""
     return is_request(normalized, raw=raw) or bool(_NEGATED.search(normalized) or _TROUBLE.search(normalized))
+
+
+# Said outright that nothing is asked. The settling ones ("keine Frage", "hat sich erledigt", "nvm") hold unless the
+# message still asks or pleads; the softer ones ("FYI", "nur zur Info") only when no fault is reported either.
+_SETTLED = re.compile(
+    r"\b(?:keine frage|no question|kein handlungsbedarf|no action (?:needed|required)|nichts zu tun fur (?:euch|sie)|"
+    r"nothing (?:to do )?for you|nothing to do with (?:the hosting|you|centron)|hat sich erledigt|kann zu|"
+    r"can be closed|nvm|never ?mind)\b"
+)
+_FOR_INFO = re.compile(
+    r"\b(?:nur zur info|zur info|nur als info|fyi|for the record|just sharing|nur zum teilen|fun fact|"
+    r"falls es wen interessiert|in case anyone is interested|out of office|ooo|info ans team|wochenbericht|"
+    r"weekly report)\b"
+)
+_PLEA = re.compile(r"\b(?:bitte|please|pls|plz|konnt|konntet|konnten|kannst|could you|can you|would you|will you)\b")
+
+
+def says_no_request(normalized: str, *, raw: str) -> bool:
+    """Says outright that nothing is asked ("keine Frage", "hat sich erledigt", "FYI"), and does not ask anyway."""
+    if "?" in raw or _PLEA.search(normalized):
+        return False
+    if _SETTLED.search(normalized):
+        return True
+    return bool(_FOR_INFO.search(normalized)) and not (_REQUEST_CUE.search(normalized) or _TROUBLE.search(normalized))

@@ -155,3 +155,14 @@ def test_an_unsure_message_that_asks_nothing_is_not_a_request_but_a_question_or_
     assert (chatter.verdict, chatter.reason, chatter.label) == ("unsure", "not_a_request", "none")
     assert (request.verdict, request.reason) == ("unsure", "low_confidence")
     assert (report.verdict, report.reason) == ("unsure", "low_confidence")
+
+
+def test_a_message_that_says_it_asks_nothing_is_not_a_request_however_technical(classifier):
+    for text in [
+        "nur zur Info, keine Frage: nvidia-smi zeigt auf der neuen A100 exakt die 80GB :ok_hand:",
+        "hat sich erledigt, die Floating IP hing noch am alten Port. Ticket kann zu.",
+    ]:
+        p = classifier.classify(text)
+        assert (p.verdict, p.reason, p.label) == ("unsure", "not_a_request", "none"), text
+    p = classifier.classify("FYI: nvidia-smi zeigt auf der neuen GPU-VM keine GPU, könnt ihr das prüfen?")
+    assert p.reason != "not_a_request"

@@ -1,6 +1,6 @@
 """Contrast and negation in the features, and telling context from a request."""
 
-from model.features import asks_or_reports, is_context, is_request, only_done, prepare
+from model.features import asks_or_reports, is_context, is_request, only_done, prepare, says_no_request
 from model.normalize import normalize_text
 
 
@@ -65,3 +65,15 @@ def test_a_running_process_with_a_plea_for_advice_is_not_a_done_message_and_a_re
         assert asks_or_reports(n(report), raw=report), report
     for chatter in ["TIL openstack server list --long shows the zone :exploding_head:", "die GPUs glühen heute :fire:"]:
         assert not asks_or_reports(n(chatter), raw=chatter), chatter
+
+
+def test_a_message_that_says_it_asks_nothing_is_told_from_one_that_still_asks_or_reports_a_fault():
+    def says(t):
+        return says_no_request(normalize_text(t), raw=t)
+
+    assert says("hat sich erledigt, die Floating IP hing noch am alten Port – mein Fehler. Ticket kann zu.")
+    assert says("nur zur Info, keine Frage: nvidia-smi zeigt exakt die 80GB, wie bestellt :ok_hand:")
+    assert says("FYI: Migration auf die neuen H100 ist durch, Benchmarks im Thread")
+    assert not says("hat sich erledigt, aber könnt ihr noch die Rechnung korrigieren?")
+    assert not says("FYI: the whole GPU cluster is down since 10:00")
+    assert not says("Unser Projekt ist noch nicht freigeschaltet.")
