@@ -12,10 +12,10 @@ from model.metrics import Metrics
 from model.pipeline import DEFAULT_OPTIONS, FeatureOptions
 from model.training import train_model
 
-# The chosen model first, then one step switched (off, or on for negation marking, which did not help), then none.
+# The chosen model first, then each step switched off in turn, then none.
 VARIANTS: tuple[tuple[str, FeatureOptions], ...] = (
-    ("chosen: contrast, done clauses, two-part, CV calibration", DEFAULT_OPTIONS),
-    ("with negation marking", replace(DEFAULT_OPTIONS, negation=True)),
+    ("chosen: negation, contrast, done clauses, two-part, CV calibration", DEFAULT_OPTIONS),
+    ("without negation marking", replace(DEFAULT_OPTIONS, negation=False)),
     ("without contrast weighting", replace(DEFAULT_OPTIONS, contrast=False)),
     ("without done-clause marking", replace(DEFAULT_OPTIONS, done=False)),
     ("without two-part segmentation", replace(DEFAULT_OPTIONS, segment=False)),
