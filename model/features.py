@@ -132,8 +132,12 @@ def is_context(normalized: str, *, raw: str) -> bool:
     return only_done(normalized, raw=raw) or ("?" not in raw and bool(_WANT_NOT.search(normalized)))
 
 
+# A plea ("bitte", "könnt ihr", "can you"): the part of a request cue that still asks when a message also says
+# that nothing is asked ("hat sich erledigt, aber könnt ihr noch ...").
+_PLEA_CUES = r"bitte|please|pls|plz|konnt|konntet|konnten|kannst|could you|can you|would you|will you"
+_PLEA = re.compile(rf"\b(?:{_PLEA_CUES})\b")
 _REQUEST_CUE = re.compile(
-    r"\b(?:bitte|please|pls|plz|konnt|konntet|konnten|kannst|konnen|could|can you|can u|would you|will you|"
+    rf"\b(?:{_PLEA_CUES}|konnen|could|can u|"
     r"need|needs|brauchen|brauche|brauchte|brauchten|benotigen|benotige|mochten|mochte|would like|"
     r"hatten gern|hatte gern|help|hilfe|helft|unterstutzung|wie|how|wo|where|warum|why|"
     r"was kostet|what does|anlegen|einrichten|installieren|install|deploy|set up|aufsetzen|fix|beheben|"
@@ -168,7 +172,6 @@ _FOR_INFO = re.compile(
     r"falls es wen interessiert|in case anyone is interested|out of office|ooo|info ans team|wochenbericht|"
     r"weekly report)\b"
 )
-_PLEA = re.compile(r"\b(?:bitte|please|pls|plz|konnt|konntet|konnten|kannst|could you|can you|would you|will you)\b")
 
 
 def says_no_request(normalized: str, *, raw: str) -> bool:
