@@ -41,8 +41,8 @@ class ScoredBatch:
     texts: tuple[str, ...]
     part_rows: tuple[tuple[tuple[int, int, int], ...], ...]  # per message: (row, start, end) of each part
     context: tuple[bool, ...]  # per row: a part that only sets the scene, no request of its own
-    done: tuple[bool, ...]  # per row: the text only says that things work (or thanks), or that nothing is asked
-    asks: tuple[bool, ...]  # per row: the text asks for something or reports a problem (features.asks_or_reports)
+    done: tuple[bool, ...]  # per message: it only says that things work (or thanks), or that nothing is asked
+    asks: tuple[bool, ...]  # per message: it asks for something or reports a problem (features.asks_or_reports)
     features: Any
     probabilities: np.ndarray  # rows: the messages, then all parts
 
@@ -163,6 +163,8 @@ class Classifier:
                 texts=(), part_rows=(), context=(), done=(), asks=(), features=None, probabilities=np.zeros((0, 0))
             )
         normalized = normalize_many(batch)
+        # Messages come first in the batch, their parts after; `done` and `asks` decide whole messages only.
+        messages = list(zip(normalized[: len(cut)], cut, strict=True))
         if self._fast is not None:
             features = self._fast.features(normalized)
             probabilities = self._fast.probabilities(features)
@@ -172,10 +174,8 @@ class Classifier:
             texts=tuple(cut),
             part_rows=tuple(tuple(r) for r in part_rows),
             context=tuple(is_context(n, raw=raw) for n, raw in zip(normalized, batch, strict=True)),
-            done=tuple(
-                only_done(n, raw=raw) or says_no_request(n, raw=raw) for n, raw in zip(normalized, batch, strict=True)
-            ),
-            asks=tuple(asks_or_reports(n, raw=raw) for n, raw in zip(normalized, batch, strict=True)),
+            done=tuple(only_done(n, raw=raw) or says_no_request(n, raw=raw) for n, raw in messages),
+            asks=tuple(asks_or_reports(n, raw=raw) for n, raw in messages),
             features=features,
             probabilities=probabilities,
         )
