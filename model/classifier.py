@@ -20,7 +20,7 @@ from model.artifacts import Manifest, load_version_dir, resolve_model_path
 from model.catalog import LOW_CONFIDENCE, MIXED, NONE_LABEL, NOT_A_REQUEST, UNSURE
 from model.errors import ArtifactError, InputError, ModelNotFoundError
 from model.fast_path import FastScorer
-from model.features import asks_or_reports, is_context, is_request, only_done, says_no_request
+from model.features import asks_or_reports, is_context, is_request, only_done, reports_resolved, says_no_request
 from model.language import FUNCTION_WORDS
 from model.normalize import normalize_many, normalize_text
 from model.prediction import Alternative, Decision, Part, Prediction, combine_parts, decide
@@ -174,7 +174,10 @@ class Classifier:
             texts=tuple(cut),
             part_rows=tuple(tuple(r) for r in part_rows),
             context=tuple(is_context(n, raw=raw) for n, raw in zip(normalized, batch, strict=True)),
-            done=tuple(only_done(n, raw=raw) or says_no_request(n, raw=raw) for n, raw in messages),
+            done=tuple(
+                only_done(n, raw=raw) or says_no_request(n, raw=raw) or reports_resolved(n, raw=raw)
+                for n, raw in messages
+            ),
             asks=tuple(asks_or_reports(n, raw=raw) for n, raw in messages),
             features=features,
             probabilities=probabilities,

@@ -170,8 +170,35 @@ _SETTLED = re.compile(
 _FOR_INFO = re.compile(
     r"\b(?:nur zur info|zur info|nur als info|fyi|for the record|just sharing|nur zum teilen|fun fact|"
     r"falls es wen interessiert|in case anyone is interested|out of office|ooo|info ans team|wochenbericht|"
-    r"weekly report)\b"
+    r"weekly report|nur damit (?:ihr|du|sie)(?:'s| es)? (?:wisst|weisst|wissen)|just so (?:you|everyone) knows?|"
+    r"just letting (?:you|everyone|the team|our [\w-]+(?: [\w-]+)?) know|(?:ich )?wollte nur sagen|"
+    r"just wanted to (?:say|share|let you know)|"
+    # An answer taken: "ok, verstanden, dann bauen wir das selbst", "got it, we'll handle it ourselves".
+    r"ok,? verstanden|alles klar|understood|got it|makes sense|macht sinn|"
+    r"(?:machen|bauen|regeln|losen|erledigen) wir (?:das |es )?(?:dann )?(?:\w+ ){0,4}selbst|"
+    r"we'?ll (?:do|build|handle|set up) (?:it|that|this|them)(?: \w+){0,3} ourselves)\b"
 )
+
+
+# Says the fault is found or gone ("lag an unserem Skript", "turns out", "got it working"): a fault named beside it is
+# explained, not reported.
+_RESOLVED = re.compile(
+    r"\b(?:turns out|turned out|stellte sich heraus|lag an (?:unserem|unserer|meinem|meiner|uns|mir)|lag bei uns|"
+    r"my bad|mein fehler|unser fehler|our (?:own )?(?:fault|bad|mistake)|got it working|works like a charm|"
+    r"problem solved|gelost|gefixt|fixed it|no further help|no worries|kein stress|all sorted|sorted it|"
+    r"lauft wieder|geht wieder|works again|working again|back up and running|erledigt sich)\b"
+)
+
+
+def reports_resolved(normalized: str, *, raw: str) -> bool:
+    """A report back, not a request: the fault is found or gone, or the message opens with something that works
+    ("Läuft!"), and nothing is asked, nor a request turned to with a contrast marker."""
+    if is_request(normalized, raw=raw) or _CONTRAST.search(normalized):
+        return False
+    if _RESOLVED.search(normalized):
+        return True
+    clauses = [c for c in _CLAUSE.split(normalized) if c.strip()]
+    return bool(clauses) and is_done(clauses[0]) and not asks_or_reports(normalized, raw=raw)
 
 
 def says_no_request(normalized: str, *, raw: str) -> bool:

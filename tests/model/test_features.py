@@ -1,6 +1,14 @@
 """Contrast and negation in the features, and telling context from a request."""
 
-from model.features import asks_or_reports, is_context, is_request, only_done, prepare, says_no_request
+from model.features import (
+    asks_or_reports,
+    is_context,
+    is_request,
+    only_done,
+    prepare,
+    reports_resolved,
+    says_no_request,
+)
 from model.normalize import normalize_text
 
 
@@ -77,3 +85,30 @@ def test_a_message_that_says_it_asks_nothing_is_told_from_one_that_still_asks_or
     assert not says("hat sich erledigt, aber könnt ihr noch die Rechnung korrigieren?")
     assert not says("FYI: the whole GPU cluster is down since 10:00")
     assert not says("Unser Projekt ist noch nicht freigeschaltet.")
+
+
+def test_a_report_back_that_the_fault_is_found_is_told_from_a_report_of_a_fault_and_from_a_request():
+    def resolved(t):
+        return reports_resolved(normalize_text(t), raw=t)
+
+    # The fault named beside the resolution is explained, not reported.
+    assert resolved("Läuft! Die Floating IP hängt jetzt am richtigen Port, lag an unserem Skript.")
+    assert resolved("Got it working. Turns out I was SSHing into the wrong floating IP.")
+    assert resolved("Our outage last week (entirely our own fault) finally got us proper alerting.")
+    assert resolved("läuft, die Quota passt jetzt")
+    assert not resolved("Läuft wieder, danke! Könnt ihr noch die Rechnung korrigieren?")
+    assert not resolved("Die VM läuft, aber das Dashboard zeigt sie als gestoppt an.")
+    assert not resolved("Die VM läuft, nur die GPU fehlt.")
+    assert not resolved("The GPU VM is down since 10:00.")
+
+
+def test_a_note_for_the_record_is_not_a_request_unless_it_names_a_fault():
+    def says(t):
+        return says_no_request(normalize_text(t), raw=t)
+
+    assert says("Nur damit ihr's wisst: die Quota-Erhöhung ist durch, jetzt passt alles.")
+    assert says("We'll do our own DB maintenance on Sunday, just letting our on-call folks know.")
+    assert says("Ich wollte nur sagen: das neue Dashboard ist richtig schnell geworden.")
+    assert says("Ok, verstanden, dann bauen wir das Netzwerk selbst. Danke!")
+    assert not says("Nur damit ihr's wisst: seit heute früh ist das Dashboard kaputt.")
+    assert not says("Alles klar. Könnt ihr uns dann das Netzwerk bauen?")
