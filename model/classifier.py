@@ -26,6 +26,7 @@ from model.normalize import normalize_many, normalize_text
 from model.prediction import Alternative, Decision, Part, Prediction, combine_parts, decide
 from model.segment import requests, segment
 from model.version_store import VersionStore
+from model.vocabulary import known_share
 
 # Longer messages are cut before the model sees them: the first few thousand characters carry the request.
 MAX_MODEL_CHARS = 4000
@@ -97,6 +98,7 @@ class Classifier:
         regression = getattr(regression, "estimator", regression)  # calibrated on held-out data: a FrozenEstimator
         self._coef = regression.coef_
         self._names, self._is_word = _feature_names(pipeline.named_steps["features"])
+        self._vocabulary = pipeline.named_steps["features"].transformer_list[0][1].named_steps["tfidf"].vocabulary_
         self._is_word &= np.array([_explainable(n) for n in self._names])
         self._fast = FastScorer.of(pipeline)  # None: a pipeline of another shape goes through scikit-learn
 
@@ -141,6 +143,10 @@ class Classifier:
         explain=False skips the decisive terms (evaluation needs only labels and verdicts).
         """
         return self.predictions(self.score_texts(texts), explain=explain)
+
+    def known_word_shares(self, texts: Sequence[str]) -> list[float]:
+        """Per text, the share of its content words that the model saw in training (model.vocabulary)."""
+        return [known_share(n, vocabulary=self._vocabulary) for n in normalize_many(list(texts))]
 
     def score_texts(self, texts: Sequence[str]) -> ScoredBatch:
         """Vectorise a batch and compute its class probabilities (what predictions() decides on)."""

@@ -151,8 +151,8 @@ def test_honest_feedback_is_learned_promoted_and_hot_reloaded(settings, store, c
         record_feedback(
             store, catalog=catalog, text=text, label=TAUGHT, source="cli", trusted=True, user_id="cli", auditor=auditor
         )
-    # A word the model never saw can look like chatter to it, even "100 % sure": such items wait for a reviewer,
-    # and most go through unflagged.
+    # Words the model never saw can look like chatter to it, even "99 % sure". Where most of a text's words are
+    # new, that is no evidence against staff: only the few items of mostly known words wait for a reviewer.
     flagged = store.feedback.find(status="pending")
     assert all(i.flagged for i in flagged) and len(flagged) <= len(TAUGHT_TEXTS) // 3, flagged
     for item in flagged:
