@@ -7,7 +7,9 @@
 - Contrast: the clause after a contrast marker (sondern/aber/stattdessen/es geht um/wir brauchen nur/but/what we need
   is/we just need) is what the message asks for; it is repeated, which gives it more weight.
 - Done: a clause that says something is done or works ("Plan ist eingerichtet, danke", "the VM works") is context,
-  not the request; its words are marked `done_<word>` (word features) and dropped (character features).
+  not the request; its words are marked `done_<word>` (word features) and dropped (character features). This
+  marking is off in the shipped model (FeatureOptions.done; the README's ablation); the message-level rules below
+  (only_done, reports_resolved, says_no_request) always apply.
 """
 
 from __future__ import annotations
