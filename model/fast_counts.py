@@ -54,23 +54,30 @@ class TermCounter:
 
     def counts(self, texts: Sequence[str]) -> sp.csr_matrix:
         """The term-count matrix of `texts` (rows in order, columns the vocabulary's)."""
-        columns: list[int] = []
+        indices: list[np.ndarray] = []
+        data: list[np.ndarray] = []
         indptr = [0]
         for text in texts:
+            columns: list[int] = []
             if self.tokenize is None:
                 for word in _WHITE_SPACES.sub(" ", self.preprocess(text)).split():
                     columns.extend(self._columns(word))
             else:
-                columns.extend(self._word_ngram_columns(self.tokenize(self.preprocess(text))))
-            indptr.append(len(columns))
-        cols = np.asarray(columns, dtype=np.int32)
-        rows = np.repeat(np.arange(len(texts), dtype=np.int32), np.diff(indptr))
-        counts = sp.csr_matrix(
-            (np.ones(len(cols), dtype=self.dtype), (rows, cols)),
+                columns = self._word_ngram_columns(self.tokenize(self.preprocess(text)))
+            # Summed and sorted per row, as scikit-learn's sort_indices leaves it: built as CSR directly, which
+            # skips the COO round trip and its duplicate summing (a quarter of a long message's time).
+            unique, count = np.unique(np.asarray(columns, dtype=np.int32), return_counts=True)
+            indices.append(unique.astype(np.int32, copy=False))
+            data.append(count)
+            indptr.append(indptr[-1] + len(unique))
+        return sp.csr_matrix(
+            (
+                np.concatenate(data).astype(self.dtype) if data else np.zeros(0, self.dtype),
+                np.concatenate(indices) if indices else np.zeros(0, np.int32),
+                np.asarray(indptr, dtype=np.int32),
+            ),
             shape=(len(texts), len(self.vocabulary)),
         )
-        counts.sum_duplicates()  # canonical: summed and sorted, as scikit-learn's sort_indices leaves it
-        return counts
 
     def _word_columns(self, word: str) -> tuple[int, ...]:
         """The columns of one word's character n-grams (CountVectorizer._char_wb_ngrams, then the vocabulary)."""
