@@ -3,9 +3,10 @@
 scikit-learn's counting runs in Python, one dictionary lookup per n-gram: for the character n-grams (2 to 5 within
 each word) that was half of a batch's time. Character n-grams "within word boundaries" depend on nothing but the
 word, so each word's column indices are computed once and kept in a bounded cache: chat messages reuse a small set
-of words. Word n-grams are looked up as scikit-learn does, without its per-n-gram exception handling. Duplicates are
-summed, and indices sorted, by scipy when the matrix is built. `TermCounter.of` returns None for a vectoriser set up
-in any other way (its own analyser, stop words, binary counts, bytes input); the caller then uses scikit-learn's.
+of words. Word n-grams are looked up as scikit-learn does, without its per-n-gram exception handling. Each row's
+duplicates are summed and its indices sorted (np.unique) before the matrix is built. `TermCounter.of` returns None
+for a vectoriser set up in any other way (its own analyser, stop words, binary counts, bytes input); the caller then
+uses scikit-learn's.
 """
 
 from __future__ import annotations
