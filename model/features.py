@@ -70,6 +70,8 @@ _TOKEN = re.compile(r"\S+")
 
 def _mark(clause: str, *, negation: bool) -> str:
     """One clause with the words after a negation cue prefixed with neg_."""
+    if not negation:
+        return clause  # both analysers split on white space themselves: re-joining the tokens changes nothing
     out, negated = [], False
     for token in _TOKEN.findall(clause):
         out.append("neg_" + token if negated else token)

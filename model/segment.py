@@ -83,9 +83,17 @@ class Span:
 _MARKUP = re.compile(r"<[^<>\n]*>|\bcc\b", re.I)
 
 
-def _words(text: str) -> int:
-    text = _MARKUP.sub(" ", text)
-    return sum(w.lower() not in WRITTEN_FUNCTION_WORDS for w in re.findall(r"[^\W\d_]+", text))
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _has_words(text: str, n: int) -> bool:
+    """`text` has at least `n` content words (markup and function words aside); stops counting at `n`."""
+    found = 0
+    for match in _LETTERS.finditer(_MARKUP.sub(" ", text)):
+        found += match.group().lower() not in WRITTEN_FUNCTION_WORDS
+        if found >= n:
+            return True
+    return False
 
 
 def _pieces(text: str, span: Span, pattern: re.Pattern[str], *, strong: bool) -> list[Span]:
@@ -158,7 +166,7 @@ def _merge_short(text: str, spans: list[Span]) -> list[Span]:
         if pending is not None:
             span = Span(pending.start, span.end, pending.strong)
             pending = None
-        if _words(text[span.start : span.end]) < MIN_PART_WORDS:
+        if not _has_words(text[span.start : span.end], MIN_PART_WORDS):
             pending = span
             continue
         out.append(span)
@@ -177,7 +185,7 @@ MAX_POINTING_WORDS = 4
 
 
 def _points_back(piece: str) -> bool:
-    return _words(piece) <= MAX_POINTING_WORDS and bool(_POINTS_BACK.search(piece))
+    return not _has_words(piece, MAX_POINTING_WORDS + 1) and bool(_POINTS_BACK.search(piece))
 
 
 def requests(text: str, spans: tuple[Span, ...], *, is_request: Callable[[str], bool]) -> tuple[Span, ...]:
@@ -189,14 +197,14 @@ def requests(text: str, spans: tuple[Span, ...], *, is_request: Callable[[str], 
     möchten ein VPN. Macht ihr sowas?" is one.
     """
     out: list[Span] = []
+    asks: list[bool] = []  # per span of `out`: it asks for something (a joined span asks if either side did)
     for span in spans:
         piece = text[span.start : span.end]
-        if (
-            out
-            and not span.strong
-            and (_points_back(piece) or not (is_request(text[out[-1].start : out[-1].end]) and is_request(piece)))
-        ):
+        piece_asks = is_request(piece)
+        if out and not span.strong and (_points_back(piece) or not (asks[-1] and piece_asks)):
             out[-1] = Span(out[-1].start, span.end, out[-1].strong)
+            asks[-1] = asks[-1] or piece_asks
         else:
             out.append(span)
+            asks.append(piece_asks)
     return tuple(out)
