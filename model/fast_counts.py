@@ -4,9 +4,9 @@ scikit-learn's counting runs in Python, one dictionary lookup per n-gram: for th
 each word) that was half of a batch's time. Character n-grams "within word boundaries" depend on nothing but the
 word, so each word's column indices are computed once and kept in a bounded cache: chat messages reuse a small set
 of words. Word n-grams are looked up as scikit-learn does, without its per-n-gram exception handling. Each row's
-duplicates are summed and its indices sorted (np.unique) before the matrix is built. `TermCounter.of` returns None
-for a vectoriser set up in any other way (its own analyser, stop words, binary counts, bytes input); the caller then
-uses scikit-learn's.
+duplicates are summed and its indices sorted (np.unique for a small batch, scipy for a big one). `TermCounter.of`
+returns None for a vectoriser set up in any other way (its own analyser, stop words, binary counts, bytes input);
+the caller then uses scikit-learn's.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
 WORD_CACHE_SIZE = 50_000  # words whose character n-gram columns are kept: a few MiB at most
+SMALL_BATCH = 16  # up to this many texts (a message and its parts) each row is built on its own
 _WHITE_SPACES = re.compile(r"\s\s+")  # CountVectorizer._white_spaces
 
 
@@ -55,19 +56,19 @@ class TermCounter:
 
     def counts(self, texts: Sequence[str]) -> sp.csr_matrix:
         """The term-count matrix of `texts` (rows in order, columns the vocabulary's)."""
-        indices: list[np.ndarray] = []
-        data: list[np.ndarray] = []
-        indptr = [0]
-        for text in texts:
-            columns: list[int] = []
-            if self.tokenize is None:
-                for word in _WHITE_SPACES.sub(" ", self.preprocess(text)).split():
-                    columns.extend(self._columns(word))
-            else:
-                columns = self._word_ngram_columns(self.tokenize(self.preprocess(text)))
-            # Summed and sorted per row, as scikit-learn's sort_indices leaves it: built as CSR directly, which
-            # skips the COO round trip and its duplicate summing (about a tenth of a long message's time).
-            unique, count = np.unique(np.asarray(columns, dtype=np.int32), return_counts=True)
+        rows = [self._text_columns(text) for text in texts]
+        shape = (len(rows), len(self.vocabulary))
+        if len(rows) > SMALL_BATCH:
+            cols = np.asarray([c for row in rows for c in row], dtype=np.int32)
+            row_of = np.repeat(np.arange(len(rows), dtype=np.int32), [len(row) for row in rows])
+            counts = sp.csr_matrix((np.ones(len(cols), dtype=self.dtype), (row_of, cols)), shape=shape)
+            counts.sum_duplicates()  # canonical: summed and sorted, as scikit-learn's sort_indices leaves it
+            return counts
+        # A message and its parts: each row summed and sorted on its own and the CSR matrix built directly, which
+        # skips the COO round trip (about a tenth of a long message's time; for a big batch one round trip is less).
+        indices, data, indptr = [], [], [0]
+        for row in rows:
+            unique, count = np.unique(np.asarray(row, dtype=np.int32), return_counts=True)
             indices.append(unique.astype(np.int32, copy=False))
             data.append(count)
             indptr.append(indptr[-1] + len(unique))
@@ -77,8 +78,16 @@ class TermCounter:
                 np.concatenate(indices) if indices else np.zeros(0, np.int32),
                 np.asarray(indptr, dtype=np.int32),
             ),
-            shape=(len(texts), len(self.vocabulary)),
+            shape=shape,
         )
+
+    def _text_columns(self, text: str) -> list[int]:
+        if self.tokenize is not None:
+            return self._word_ngram_columns(self.tokenize(self.preprocess(text)))
+        columns: list[int] = []
+        for word in _WHITE_SPACES.sub(" ", self.preprocess(text)).split():
+            columns.extend(self._columns(word))
+        return columns
 
     def _word_columns(self, word: str) -> tuple[int, ...]:
         """The columns of one word's character n-grams (CountVectorizer._char_wb_ngrams, then the vocabulary)."""

@@ -26,7 +26,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
-from model.fast_counts import TermCounter
+from model.fast_counts import SMALL_BATCH, TermCounter
 
 
 @dataclass(frozen=True)
@@ -95,9 +95,12 @@ class FastScorer:
 
 
 def _side_by_side(blocks: list[sp.csr_matrix]) -> sp.csr_matrix:
-    """sp.hstack(blocks, format="csr") for CSR blocks with sorted indices, without its COO round trip: each row's
-    entries block after block, columns shifted by the blocks before (a stable sort by row keeps that order)."""
+    """sp.hstack(blocks, format="csr") for CSR blocks with sorted indices. For a message and its parts without the
+    COO round trip: each row's entries block after block, columns shifted by the blocks before (a stable sort by
+    row keeps that order); a big batch goes through sp.hstack, where the sort would cost more."""
     n = blocks[0].shape[0]
+    if n > SMALL_BATCH:
+        return sp.hstack(blocks, format="csr")
     offsets = np.cumsum([0] + [b.shape[1] for b in blocks])
     rows = np.concatenate([np.repeat(np.arange(n, dtype=np.int32), np.diff(b.indptr)) for b in blocks])
     order = np.argsort(rows, kind="stable")

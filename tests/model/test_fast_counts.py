@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-from model.fast_counts import TermCounter
+from model.fast_counts import SMALL_BATCH, TermCounter
 
 CORPUS = [
     "Kubernetes Cluster aufsetzen",
@@ -52,11 +52,15 @@ def test_counts_equal_the_vectorizers_transform(vectorizer):
     counter = TermCounter.of(vectorizer)
     assert counter is not None
     counts_of = CountVectorizer.transform  # a TfidfVectorizer's counts, before its weighting
-    expected = counts_of(vectorizer, QUERIES)
-    got = counter.counts(QUERIES)
-    np.testing.assert_array_equal(got.indptr, expected.indptr)
-    np.testing.assert_array_equal(got.indices, expected.indices)
-    np.testing.assert_array_equal(got.data, expected.data)
+    # One text, a message with its parts (a small batch) and a big batch are built in two ways.
+    batches = [[q] for q in QUERIES] + [QUERIES, QUERIES * 3]
+    assert len(QUERIES) <= SMALL_BATCH < len(QUERIES) * 3
+    for batch in batches:
+        expected = counts_of(vectorizer, batch)
+        got = counter.counts(batch)
+        np.testing.assert_array_equal(got.indptr, expected.indptr)
+        np.testing.assert_array_equal(got.indices, expected.indices)
+        np.testing.assert_array_equal(got.data, expected.data)
 
 
 def test_a_cached_word_counts_the_same_the_second_time():

@@ -25,6 +25,10 @@ def test_the_fast_path_gives_scikit_learns_features_and_probabilities(classifier
     assert fast.shape == features.shape
     assert abs(fast - features).max() <= 1e-12
     np.testing.assert_allclose(scorer.probabilities(fast), expected, rtol=0, atol=1e-12)
+    # A message and its parts (a small batch) are joined without sp.hstack: the same rows.
+    for start in range(0, 40, 4):
+        small = scorer.features(normalized[start : start + 4])
+        assert abs(small - features[start : start + 4]).max() <= 1e-12
 
 
 def test_the_classifier_scores_as_the_pipeline_predicts(classifier, texts):
