@@ -52,6 +52,17 @@ def phase_imports(args: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def _single_latencies(classifier: Any, texts: list[str], n: int) -> list[float]:
+    """Milliseconds of classify() for each of the first `n` texts (cycling through them), one call at a time."""
+    latencies = []
+    for i in range(n):
+        text = texts[i % len(texts)]
+        t0 = time.perf_counter()
+        classifier.classify(text)
+        latencies.append((time.perf_counter() - t0) * 1000)
+    return latencies
+
+
 def phase_classify(args: dict[str, Any]) -> dict[str, Any]:
     """Load the current model, classify messages one by one, then in one big batch."""
     from model.artifacts import MODEL_FILE, resolve_model_path
@@ -69,22 +80,11 @@ def phase_classify(args: dict[str, Any]) -> dict[str, Any]:
 
     for text in texts[:10]:  # warm-up: first calls pay for lazy imports and caches
         classifier.classify(text)
-    latencies = []
-    for i in range(args["n_single"]):
-        text = texts[i % len(texts)]
-        t0 = time.perf_counter()
-        classifier.classify(text)
-        latencies.append((time.perf_counter() - t0) * 1000)
-
+    latencies = _single_latencies(classifier, texts, args["n_single"])
     # A server that has run a while: the fast path's word cache (model.fast_counts) has seen the common words.
     # Warmed with the training phrasings, not with the messages measured; then the same messages again.
     classifier.classify_many(list(train.texts), explain=False)
-    warm = []
-    for i in range(args["n_single"]):
-        text = texts[i % len(texts)]
-        t0 = time.perf_counter()
-        classifier.classify(text)
-        warm.append((time.perf_counter() - t0) * 1000)
+    warm = _single_latencies(classifier, texts, args["n_single"])
 
     batch = [texts[i % len(texts)] for i in range(args["n_batch"])]
     t0 = time.perf_counter()
