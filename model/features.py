@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 NEGATION_CUES = frozenset(
     [
@@ -68,15 +69,20 @@ _CLAUSE = re.compile(r"[.,;:!?()]|\s[-–]\s")
 _TOKEN = re.compile(r"\S+")
 
 
+# A negation cue as a whole white-space token, as _mark tests each token.
+_NEGATION_CUE = re.compile(
+    r"(?<!\S)(?:" + "|".join(sorted(map(re.escape, NEGATION_CUES), key=len, reverse=True)) + r")(?!\S)"
+)
+
+
 def _mark(clause: str, *, negation: bool) -> str:
-    """One clause with the words after a negation cue prefixed with neg_."""
-    if not negation:
-        return clause  # both analysers split on white space themselves: re-joining the tokens changes nothing
-    out, negated = [], False
-    for token in _TOKEN.findall(clause):
-        out.append("neg_" + token if negated else token)
-        negated = negated or (negation and token in NEGATION_CUES)
-    return " ".join(out)
+    """One clause with the words after its first negation cue prefixed with neg_."""
+    # A clause without a cue needs no re-join of its tokens.
+    cue = _NEGATION_CUE.search(clause) if negation else None
+    if cue is None:
+        return clause.strip()
+    after = _TOKEN.findall(clause, cue.end())
+    return " ".join([*_TOKEN.findall(clause, 0, cue.end()), *("neg_" + token for token in after)])
 
 
 def is_done(clause: str) -> bool:
@@ -97,16 +103,22 @@ def prepare(text: str, *, negation: bool, contrast: bool, done: bool, for_words:
         match = _CONTRAST.search(text)
         if match:
             head, after = text[: match.start()], text[match.end() :]
+    negation = negation and for_words
+    if not (negation or done):
+        # Nothing is marked per clause: the clause marks become spaces, which both analysers skip.
+        pieces = [_CLAUSE.sub(" ", head), _CLAUSE.sub(" ", after)]
+        pieces.append(pieces[1] if after.strip() else "")
+        return " ".join(pieces).strip() or text
     pieces = []
     for part in (head, after):
         clauses = [c for c in _CLAUSE.split(part) if c.strip()]
         for clause in clauses:
             if done:
                 clause = _done(clause, prefix_words=for_words)
-            pieces.append(_mark(clause, negation=negation and for_words))
+            pieces.append(_mark(clause, negation=negation))
     if after.strip():
         # What comes after the contrast is the request: count it twice.
-        pieces.append(" ".join(_mark(c, negation=negation and for_words) for c in _CLAUSE.split(after)))
+        pieces.append(" ".join(_mark(c, negation=negation) for c in _CLAUSE.split(after)))
     return " ".join(p for p in pieces if p).strip() or text
 
 
@@ -124,10 +136,17 @@ _WANT_NOT = re.compile(
 )
 
 
+def _clauses(normalized: str) -> list[str]:
+    return [c for c in _CLAUSE.split(normalized) if c.strip()]
+
+
 def only_done(normalized: str, *, raw: str) -> bool:
     """Every clause says that something is done or works (or thanks), and nothing is asked."""
-    clauses = [c for c in _CLAUSE.split(normalized) if c.strip()]
-    return not is_request(normalized, raw=raw) and bool(clauses) and all(is_done(c) for c in clauses)
+    return _only_done(_clauses(normalized), request=is_request(normalized, raw=raw))
+
+
+def _only_done(clauses: list[str], *, request: bool) -> bool:
+    return not request and bool(clauses) and all(is_done(c) for c in clauses)
 
 
 def is_context(normalized: str, *, raw: str) -> bool:
@@ -161,7 +180,11 @@ def is_request(normalized: str, *, raw: str) -> bool:
 
 def asks_or_reports(normalized: str, *, raw: str) -> bool:
     """A request (is_request) or a problem report: something does not work, fails or is missing."""
-    return is_request(normalized, raw=raw) or bool(_NEGATED.search(normalized) or _TROUBLE.search(normalized))
+    return is_request(normalized, raw=raw) or _reports(normalized)
+
+
+def _reports(normalized: str) -> bool:
+    return bool(_NEGATED.search(normalized) or _TROUBLE.search(normalized))
 
 
 # Said outright that nothing is asked. The settling ones ("keine Frage", "hat sich erledigt", "nvm") hold unless the
@@ -197,18 +220,47 @@ _RESOLVED = re.compile(
 def reports_resolved(normalized: str, *, raw: str) -> bool:
     """A report back, not a request: the fault is found or gone, or the message opens with something that works
     ("Läuft!"), and nothing is asked, nor a request turned to with a contrast marker."""
-    if is_request(normalized, raw=raw) or _CONTRAST.search(normalized):
+    return _reports_resolved(normalized, clauses=_clauses(normalized), request=is_request(normalized, raw=raw))
+
+
+def _reports_resolved(normalized: str, *, clauses: list[str], request: bool) -> bool:
+    if request or _CONTRAST.search(normalized):
         return False
     if _RESOLVED.search(normalized):
         return True
-    clauses = [c for c in _CLAUSE.split(normalized) if c.strip()]
-    return bool(clauses) and is_done(clauses[0]) and not asks_or_reports(normalized, raw=raw)
+    return bool(clauses) and is_done(clauses[0]) and not _reports(normalized)
 
 
 def says_no_request(normalized: str, *, raw: str) -> bool:
     """Says outright that nothing is asked ("keine Frage", "hat sich erledigt", "FYI"), and does not ask anyway."""
+    return _says_no_request(normalized, raw=raw, request=is_request(normalized, raw=raw))
+
+
+def _says_no_request(normalized: str, *, raw: str, request: bool) -> bool:
     if "?" in raw or _PLEA.search(normalized):
         return False
     if _SETTLED.search(normalized):
         return True
-    return bool(_FOR_INFO.search(normalized)) and not (_REQUEST_CUE.search(normalized) or _TROUBLE.search(normalized))
+    # Without a question mark, `request` is whether a request cue is there.
+    return bool(_FOR_INFO.search(normalized)) and not (request or _TROUBLE.search(normalized))
+
+
+@dataclass(frozen=True)
+class MessageCues:
+    """What the message-level rules say about a whole message."""
+
+    done: bool  # only says that things work or are resolved, or that nothing is asked: not a request
+    asks: bool  # asks for something or reports a problem (asks_or_reports)
+
+
+def message_cues(normalized: str, *, raw: str) -> MessageCues:
+    """All message-level rules at once (only_done, says_no_request, reports_resolved, asks_or_reports), the
+    request cue and the clauses computed once for all of them."""
+    request = is_request(normalized, raw=raw)
+    clauses = _clauses(normalized)
+    done = (
+        _only_done(clauses, request=request)
+        or _says_no_request(normalized, raw=raw, request=request)
+        or _reports_resolved(normalized, clauses=clauses, request=request)
+    )
+    return MessageCues(done=done, asks=request or _reports(normalized))

@@ -1,9 +1,14 @@
 """Contrast and negation in the features, and telling context from a request."""
 
+from pathlib import Path
+
+from model.catalog import load_catalog
+from model.data import load_dev_set, load_hard_set
 from model.features import (
     asks_or_reports,
     is_context,
     is_request,
+    message_cues,
     only_done,
     prepare,
     reports_resolved,
@@ -26,6 +31,8 @@ def test_words_in_a_negations_scope_are_marked_up_to_the_clause_end():
     # The character features keep the words: "findet keine GPU" is a problem report, not a refusal.
     assert "neg_" not in words("nvidia-smi findet keine GPU", for_words=False)
     assert words("keine VMs", negation=False) == "keine vms"
+    # Only whole tokens are cues ("note" is not "not"); after the first, every word is in scope, cues too.
+    assert words("note: we do not want no VMs") == "note we do not neg_want neg_no neg_vms"
 
 
 def test_the_clause_after_a_contrast_marker_counts_twice():
@@ -112,3 +119,21 @@ def test_a_note_for_the_record_is_not_a_request_unless_it_names_a_fault():
     assert says("Ok, verstanden, dann bauen wir das Netzwerk selbst. Danke!")
     assert not says("Nur damit ihr's wisst: seit heute früh ist das Dashboard kaputt.")
     assert not says("Alles klar. Könnt ihr uns dann das Netzwerk bauen?")
+
+
+DATA = Path(__file__).resolve().parents[2] / "training_data"
+
+
+def test_message_cues_say_what_the_rules_say_one_by_one():
+    catalog = load_catalog(DATA / "catalog.yml")
+    texts = list(load_dev_set(DATA / "dev.yml", catalog).texts)
+    texts += [e.text for e in load_hard_set(DATA / "hard_dev.yml", catalog, split="tune")]
+    done = asks = 0
+    for raw in texts:
+        normalized = normalize_text(raw)
+        cues = message_cues(normalized, raw=raw)
+        rules = only_done(normalized, raw=raw) or says_no_request(normalized, raw=raw)
+        assert cues.done == (rules or reports_resolved(normalized, raw=raw)), raw
+        assert cues.asks == asks_or_reports(normalized, raw=raw), raw
+        done, asks = done + cues.done, asks + cues.asks
+    assert 0 < done < asks < len(texts)  # both cues seen either way
