@@ -20,7 +20,7 @@ from model.artifacts import Manifest, load_version_dir, resolve_model_path
 from model.catalog import LOW_CONFIDENCE, MIXED, NONE_LABEL, NOT_A_REQUEST, UNSURE
 from model.errors import ArtifactError, InputError, ModelNotFoundError
 from model.fast_path import FastScorer
-from model.features import asks_or_reports, is_context, is_request, only_done, reports_resolved, says_no_request
+from model.features import is_context, is_request, message_cues
 from model.language import FUNCTION_WORDS
 from model.normalize import normalize_many, normalize_text
 from model.prediction import Alternative, Decision, Part, Prediction, combine_parts, decide
@@ -41,7 +41,7 @@ class ScoredBatch:
 
     texts: tuple[str, ...]
     part_rows: tuple[tuple[tuple[int, int, int], ...], ...]  # per message: (row, start, end) of each part
-    context: tuple[bool, ...]  # per row: a part that only sets the scene, no request of its own
+    context: tuple[bool, ...]  # per row (False for the messages): a part that only sets the scene, no request
     done: tuple[bool, ...]  # per message: it only says that things work (or thanks), or that nothing is asked
     asks: tuple[bool, ...]  # per message: it asks for something or reports a problem (features.asks_or_reports)
     features: Any
@@ -58,8 +58,17 @@ def _feature_names(features: Any) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(names), np.concatenate(is_word)
 
 
-def _asks(raw: str) -> bool:
-    return is_request(normalize_text(raw), raw=raw)
+class _Normalized(dict[str, str]):
+    """normalize_text of the pieces of one batch, each distinct piece once: a message that is one span, or a part
+    that is one segment, is normalised when segmentation asks whether it is a request, and not again."""
+
+    def __missing__(self, raw: str) -> str:
+        normalized = self[raw] = normalize_text(raw)
+        return normalized
+
+    def asks(self, raw: str) -> bool:
+        """features.is_request of a raw piece; a question mark asks, so that needs no normalising."""
+        return "?" in raw or is_request(self[raw], raw=raw)
 
 
 def _explainable(term: str) -> bool:
@@ -156,8 +165,9 @@ class Classifier:
         cut = [t[:MAX_MODEL_CHARS] for t in texts]
         batch: list[str] = list(cut)
         part_rows: list[list[tuple[int, int, int]]] = []  # per message: (row in batch, start, end) of each part
+        normalized_of = _Normalized()
         for text in cut:
-            spans = requests(text, segment(text), is_request=_asks) if self.segmentation else ()
+            spans = requests(text, segment(text), is_request=normalized_of.asks) if self.segmentation else ()
             rows = []
             if len(spans) > 1:
                 for span in spans:
@@ -168,9 +178,10 @@ class Classifier:
             return ScoredBatch(
                 texts=(), part_rows=(), context=(), done=(), asks=(), features=None, probabilities=np.zeros((0, 0))
             )
-        normalized = normalize_many(batch)
+        normalized = [normalized_of[piece] for piece in batch]
         # Messages come first in the batch, their parts after; `done` and `asks` decide whole messages only.
-        messages = list(zip(normalized[: len(cut)], cut, strict=True))
+        cues = [message_cues(n, raw=raw) for n, raw in zip(normalized[: len(cut)], cut, strict=True)]
+        parts = zip(normalized[len(cut) :], batch[len(cut) :], strict=True)
         if self._fast is not None:
             features = self._fast.features(normalized)
             probabilities = self._fast.probabilities(features)
@@ -179,12 +190,9 @@ class Classifier:
         return ScoredBatch(
             texts=tuple(cut),
             part_rows=tuple(tuple(r) for r in part_rows),
-            context=tuple(is_context(n, raw=raw) for n, raw in zip(normalized, batch, strict=True)),
-            done=tuple(
-                only_done(n, raw=raw) or says_no_request(n, raw=raw) or reports_resolved(n, raw=raw)
-                for n, raw in messages
-            ),
-            asks=tuple(asks_or_reports(n, raw=raw) for n, raw in messages),
+            context=(False,) * len(cut) + tuple(is_context(n, raw=raw) for n, raw in parts),
+            done=tuple(c.done for c in cues),
+            asks=tuple(c.asks for c in cues),
             features=features,
             probabilities=probabilities,
         )

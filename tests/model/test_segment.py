@@ -1,11 +1,11 @@
 """Splitting a message into the requests it may contain; every part is a verbatim span."""
 
-from model.classifier import _asks
+from model.classifier import _Normalized
 from model.segment import _OPENERS, OPENER_LETTERS, requests, segment
 
 
 def parts(text):
-    return [text[s.start : s.end] for s in requests(text, segment(text), is_request=_asks)]
+    return [text[s.start : s.end] for s in requests(text, segment(text), is_request=_Normalized().asks)]
 
 
 def test_a_single_request_stays_one_part():
