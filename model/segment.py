@@ -89,7 +89,9 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 def _has_words(text: str, n: int) -> bool:
     """`text` has at least `n` content words (markup and function words aside); stops counting at `n`."""
     found = 0
-    for match in _LETTERS.finditer(_MARKUP.sub(" ", text)):
+    if "<" in text or "cc" in text.lower():
+        text = _MARKUP.sub(" ", text)
+    for match in _LETTERS.finditer(text):
         found += match.group().lower() not in WRITTEN_FUNCTION_WORDS
         if found >= n:
             return True
