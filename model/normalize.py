@@ -19,8 +19,16 @@ _CODE_FENCE = re.compile(r"```|`")
 _SPACE = re.compile(r"\s+")
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _drop_combining(match: re.Match[str]) -> str:
+    return "".join(ch for ch in match.group() if not unicodedata.combining(ch))
+
+
 def _strip_marks(text: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    # Combining marks are never ASCII: only the runs of other characters are looked at one by one.
+    return _NON_ASCII.sub(_drop_combining, unicodedata.normalize("NFKD", text))
 
 
 # Latin-1 and Latin Extended-A (German and most European accents) folded once, so that most messages take one
