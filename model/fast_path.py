@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,7 +26,9 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
-from model.fast_counts import SMALL_BATCH, TermCounter
+from model.fast_counts import SMALL_BATCH, CsrRows, TermCounter
+
+_Block: TypeAlias = "sp.csr_matrix | CsrRows"  # one branch's rows
 
 
 @dataclass(frozen=True)
@@ -37,21 +39,25 @@ class _Branch:
     vectorizer: TfidfVectorizer
     counter: TermCounter | None  # None: scikit-learn's own counting
 
-    def transform(self, texts: list[str]) -> sp.csr_matrix:
+    def transform(self, texts: list[str]) -> _Block:
+        """The TF-IDF rows of `texts`: CsrRows for a message and its parts when counted here, else a scipy matrix."""
         vec = self.vectorizer
         # CountVectorizer's transform (the fitted vocabulary and analyser); then TfidfTransformer's steps.
         prepared = self.prepare(texts)
-        counts = (
-            self.counter.counts(prepared)
-            if self.counter is not None
-            else sp.csr_matrix(CountVectorizer.transform(vec, prepared), dtype=np.float64)
-        )
+        counts: _Block
+        if self.counter is None:
+            counts = sp.csr_matrix(CountVectorizer.transform(vec, prepared), dtype=np.float64)
+        elif len(prepared) <= SMALL_BATCH:
+            counts = self.counter.small_counts(prepared)
+        else:
+            counts = self.counter.counts(prepared)
+        data = counts.data
         if vec.sublinear_tf:
-            np.log(counts.data, counts.data)
-            counts.data += 1.0
+            np.log(data, out=data)
+            np.add(data, 1.0, out=data)
         if vec.use_idf:
-            counts.data *= vec.idf_[counts.indices]
-        inplace_csr_row_normalize_l2(counts)
+            np.multiply(data, vec.idf_[counts.indices], out=data)
+        inplace_csr_row_normalize_l2(counts)  # reads data, shape, indices and indptr: CsrRows as well
         return counts
 
 
@@ -81,6 +87,13 @@ class FastScorer:
             beta=beta,
         )
 
+    def warm(self) -> None:
+        """Fill the character branches' word caches with the words of the word branches' vocabularies."""
+        words = [w for b in self.branches if b.counter is not None for w in b.counter.words]
+        for branch in self.branches:
+            if branch.counter is not None:
+                branch.counter.warm(words)
+
     def features(self, normalized: Sequence[str]) -> sp.csr_matrix:
         """The feature union's output for normalised texts."""
         texts = list(normalized)
@@ -94,7 +107,7 @@ class FastScorer:
         return softmax(self.beta * logits, axis=1)
 
 
-def _side_by_side(blocks: list[sp.csr_matrix]) -> sp.csr_matrix:
+def _side_by_side(blocks: list[_Block]) -> sp.csr_matrix:
     """sp.hstack(blocks, format="csr") for CSR blocks with sorted indices. For a message and its parts without the
     COO round trip: each row's entries block after block, columns shifted by the blocks before (a stable sort by
     row keeps that order); a big batch goes through sp.hstack, where the sort would cost more."""
@@ -102,8 +115,10 @@ def _side_by_side(blocks: list[sp.csr_matrix]) -> sp.csr_matrix:
     if n > SMALL_BATCH:
         return sp.hstack(blocks, format="csr")
     offsets = np.cumsum([0] + [b.shape[1] for b in blocks])
-    rows = np.concatenate([np.repeat(np.arange(n, dtype=np.int32), np.diff(b.indptr)) for b in blocks])
-    order = np.argsort(rows, kind="stable")
+    order: slice | np.ndarray = slice(None)  # one row: its entries block after block as they are
+    if n > 1:
+        rows = np.concatenate([np.repeat(np.arange(n, dtype=np.int32), np.diff(b.indptr)) for b in blocks])
+        order = np.argsort(rows, kind="stable")
     indices = np.concatenate([b.indices + np.int32(o) for b, o in zip(blocks, offsets[:-1], strict=True)])[order]
     data = np.concatenate([b.data for b in blocks])[order]
     indptr = np.sum([b.indptr for b in blocks], axis=0, dtype=np.int32)
