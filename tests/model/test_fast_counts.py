@@ -71,6 +71,20 @@ def test_a_cached_word_counts_the_same_the_second_time():
     assert_same(counter, vectorizer, ["aufsetzen Cluster Cluster", "Cluster"])
 
 
+def test_warming_with_a_word_vocabulary_keeps_those_words_and_counts_the_same():
+    words = TermCounter.of(CountVectorizer(ngram_range=(1, 2)).fit(CORPUS))
+    chars_vectorizer = CountVectorizer(analyzer="char_wb", ngram_range=(2, 5)).fit(CORPUS)
+    chars = TermCounter.of(chars_vectorizer)
+    assert words is not None and chars is not None
+    assert "cluster" in words.words and all(" " not in w for w in words.words)  # single words, no bigrams
+    assert chars.words == []
+    chars.warm(words.words)
+    words.warm(words.words)  # a word vectoriser has no character cache: nothing to do
+    assert chars._columns.cache_info().currsize == len(words.words)
+    assert words._columns.cache_info().currsize == 0
+    assert_same(chars, chars_vectorizer, QUERIES)
+
+
 @pytest.mark.parametrize(
     "vectorizer",
     [
