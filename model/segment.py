@@ -84,11 +84,15 @@ _MARKUP = re.compile(r"<[^<>\n]*>|\bcc\b", re.I)
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
+_HASHES = re.compile(r"##+")
 
 
 def _has_words(text: str, n: int) -> bool:
     """`text` has at least `n` content words (markup and function words aside); stops counting at `n`."""
     found = 0
+    if "#" in text:
+        # A code block is masked as a run of #: one # separates the same letters, and is much less to scan.
+        text = _HASHES.sub("#", text)
     if "<" in text or "cc" in text.lower():
         text = _MARKUP.sub(" ", text)
     for match in _LETTERS.finditer(text):
@@ -120,7 +124,7 @@ def _sentences(text: str, span: Span) -> list[Span]:
 
 
 def _ends_with_abbreviation(text: str) -> bool:
-    words = text.rstrip().split()
+    words = text.rstrip().rsplit(None, 1)
     if not words:
         return False
     # The whole word, so that "admin." or "job." still end a sentence while "(inkl." does not.
