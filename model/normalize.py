@@ -16,7 +16,6 @@ _BARE_LINK = re.compile(r"<((?:https?://|mailto:)[^<>|]*)>")
 # :pray:, :+1:, :skin-tone-2: but not times like 10:30:45 or URLs like https://
 _EMOJI = re.compile(r"(?<![\w/]):[a-z0-9_+'\-]*[a-z+][a-z0-9_+'\-]*:(?!\w)")
 _CODE_FENCE = re.compile(r"```|`")
-_SPACE = re.compile(r"\s+")
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
@@ -43,20 +42,30 @@ def fold_accents(text: str) -> str:
     """Fold ä/ö/ü (and other accents) to their base letter and ß to ss."""
     if text.isascii():
         return text
-    text = text.translate(_LATIN)
-    return text if text.isascii() else _strip_marks(text)
+    # Run by run: translate() with a table is a dictionary lookup per character, most of them ASCII. ASCII letters
+    # are starters, so decomposing the runs between them decomposes the text.
+    return _NON_ASCII.sub(_fold_run, text)
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    run = match.group().translate(_LATIN)
+    return run if run.isascii() else _strip_marks(run)
 
 
 def normalize_text(text: str) -> str:
     """Strip Slack addressing and emoji, unwrap links, keep code text, lowercase and fold accents."""
+    # Each pattern only where its first character occurs: a pasted log went through six regex scans.
     text = html.unescape(text)
-    text = _LABELLED_LINK.sub(r" \1 ", text)
-    text = _BARE_LINK.sub(r" \1 ", text)
-    text = _MENTION.sub(" ", text)
-    text = _CODE_FENCE.sub(" ", text)
+    if "<" in text:
+        text = _LABELLED_LINK.sub(r" \1 ", text)
+        text = _BARE_LINK.sub(r" \1 ", text)
+        text = _MENTION.sub(" ", text)
+    if "`" in text:
+        text = _CODE_FENCE.sub(" ", text)
     text = fold_accents(text.lower())
-    text = _EMOJI.sub(" ", text)
-    return _SPACE.sub(" ", text).strip()
+    if ":" in text:
+        text = _EMOJI.sub(" ", text)
+    return " ".join(text.split())  # str.split and the regex \s are the same white space (Py_UNICODE_ISSPACE)
 
 
 def normalize_many(texts: Iterable[str]) -> list[str]:

@@ -1,3 +1,6 @@
+import html
+import random
+import re
 import unicodedata
 
 from model.normalize import fold_accents, normalize_text
@@ -42,3 +45,46 @@ def test_folding_is_the_same_for_every_character_and_for_text_that_mixes_them():
 
 def test_unescapes_slack_html_entities_and_collapses_space():
     assert normalize_text("a &amp; b\n\n  &lt;c&gt;") == "a & b <c>"
+
+
+def test_the_shortcuts_give_what_every_pattern_applied_everywhere_gives():
+    def by_definition(text):
+        text = html.unescape(text)
+        text = re.sub(r"<(?:https?://|mailto:)[^<>|]*\|([^<>]*)>", r" \1 ", text)
+        text = re.sub(r"<((?:https?://|mailto:)[^<>|]*)>", r" \1 ", text)
+        text = re.sub(r"<[@#!][^<>]*>", " ", text)
+        text = re.sub(r"```|`", " ", text)
+        text = text.lower().replace("ß", "ss").replace("ẞ", "ss")
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+        text = re.sub(r"(?<![\w/]):[a-z0-9_+'\-]*[a-z+][a-z0-9_+'\-]*:(?!\w)", " ", text)
+        return re.sub(r"\s+", " ", text).strip()
+
+    pieces = [
+        "<@U1>",
+        "<https://x.io/a|Doku>",
+        "<mailto:a@b.de>",
+        "&lt;b&gt;",
+        "&lt;@U2&gt;",
+        "&amp;",
+        "`ls`",
+        "```x```",
+        ":pray:",
+        "10:30",
+        "Größe",
+        "e\u0301",
+        "ﬁ",
+        "🚀",
+        "\u00a0",
+        "\u2003",
+        "\n\n",
+        "\t",
+        " ",
+        "VM",
+        "läuft",
+        "nicht",
+        "?",
+    ]
+    rng = random.Random(8)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 12)))
+        assert normalize_text(text) == by_definition(text), text
