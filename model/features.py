@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 NEGATION_CUES = frozenset(
     [
@@ -66,23 +67,15 @@ _DONE = re.compile(
 _NEGATED = re.compile(r"\b(?:nicht|nich|nix|nichts|kein\w*|not|no|never|nie|kaum)\b|n't\b")
 # Clause ends: punctuation, a dash between spaces, or a contrast marker (handled separately).
 _CLAUSE = re.compile(r"[.,;:!?()]|\s[-–]\s")
-_TOKEN = re.compile(r"\S+")
-
-
-# A negation cue as a whole white-space token, as _mark tests each token.
-_NEGATION_CUE = re.compile(
-    r"(?<!\S)(?:" + "|".join(sorted(map(re.escape, NEGATION_CUES), key=len, reverse=True)) + r")(?!\S)"
-)
 
 
 def _mark(clause: str, *, negation: bool) -> str:
     """One clause with the words after its first negation cue prefixed with neg_."""
-    # A clause without a cue needs no re-join of its tokens.
-    cue = _NEGATION_CUE.search(clause) if negation else None
-    if cue is None:
-        return clause.strip()
-    after = _TOKEN.findall(clause, cue.end())
-    return " ".join([*_TOKEN.findall(clause, 0, cue.end()), *("neg_" + token for token in after)])
+    tokens = clause.split()
+    if not negation or NEGATION_CUES.isdisjoint(tokens):
+        return " ".join(tokens)
+    first = next(i for i, token in enumerate(tokens) if token in NEGATION_CUES)
+    return " ".join(tokens[: first + 1] + ["neg_" + token for token in tokens[first + 1 :]])
 
 
 def is_done(clause: str) -> bool:
@@ -93,16 +86,20 @@ def is_done(clause: str) -> bool:
 def _done(clause: str, *, prefix_words: bool) -> str:
     if not is_done(clause):
         return clause
-    return " ".join("done_" + t for t in _TOKEN.findall(clause)) if prefix_words else ""
+    return " ".join("done_" + t for t in clause.split()) if prefix_words else ""
+
+
+@lru_cache(maxsize=64)
+def _around_contrast(text: str) -> tuple[str, str]:
+    """The text before and after its first contrast marker (all and nothing without one). Kept for a few texts:
+    the word and the character branch prepare the same texts one after the other."""
+    match = _CONTRAST.search(text)
+    return (text[: match.start()], text[match.end() :]) if match else (text, "")
 
 
 def prepare(text: str, *, negation: bool, contrast: bool, done: bool, for_words: bool) -> str:
     """`text` (already normalised) as the word (for_words) or character features see it."""
-    head, after = text, ""
-    if contrast:
-        match = _CONTRAST.search(text)
-        if match:
-            head, after = text[: match.start()], text[match.end() :]
+    head, after = _around_contrast(text) if contrast else (text, "")
     negation = negation and for_words
     if not (negation or done):
         # Nothing is marked per clause: the clause marks become spaces, which both analysers skip.
