@@ -11,7 +11,6 @@ the caller then uses scikit-learn's.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -22,7 +21,6 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 WORD_CACHE_SIZE = 50_000  # words whose character n-gram columns are kept: a few MiB at most
 SMALL_BATCH = 16  # up to this many texts (a message and its parts) each row is built on its own
-_WHITE_SPACES = re.compile(r"\s\s+")  # CountVectorizer._white_spaces
 _NO_COLUMNS = np.zeros(0, dtype=np.int32)
 
 
@@ -126,7 +124,8 @@ class TermCounter:
     def _text_columns(self, text: str) -> np.ndarray:
         if self.tokenize is not None:
             return np.asarray(self._word_ngram_columns(self.tokenize(self.preprocess(text))), dtype=np.int32)
-        words = _WHITE_SPACES.sub(" ", self.preprocess(text)).split()
+        # CountVectorizer collapses white space first (_white_spaces), which split() needs not.
+        words = self.preprocess(text).split()
         # Joining the cached arrays in C: building an array from a Python list of the columns took longer.
         return np.concatenate([self._columns(word) for word in words]) if words else _NO_COLUMNS
 
